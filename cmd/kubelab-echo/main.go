@@ -1,0 +1,104 @@
+// kubelab-echo is a tiny HTTP server for learning Kubernetes: it answers every request
+// with what it received and where it runs (pod name, node), and logs each request. Run
+// as "kubelab-echo get URL" it is also a client, so a pod can test a Service from inside.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "get" {
+		os.Exit(get(os.Args[2:]))
+	}
+	addr := ":" + envOr("PORT", "8080")
+	srv := &http.Server{Addr: addr, Handler: handler(), ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	log.Printf("kubelab-echo listening on %s", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func handler() http.Handler {
+	host, _ := os.Hostname()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		log.Printf("%s %s %s from %s", r.Method, r.Host, r.URL.RequestURI(), r.RemoteAddr)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Hello from kubelab-echo\n\n")
+		fmt.Fprintf(w, "pod:    %s\n", envOr("POD_NAME", host))
+		if node := os.Getenv("NODE_NAME"); node != "" {
+			fmt.Fprintf(w, "node:   %s\n", node)
+		}
+		fmt.Fprintf(w, "client: %s\n", r.RemoteAddr)
+		fmt.Fprintf(w, "request: %s %s %s\n", r.Method, r.URL.RequestURI(), r.Proto)
+		fmt.Fprintf(w, "host:   %s\n", r.Host)
+		names := make([]string, 0, len(r.Header))
+		for k := range r.Header {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "header: %s: %s\n", k, strings.Join(r.Header[k], ", "))
+		}
+		if r.Body != nil {
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+			if len(body) > 0 {
+				fmt.Fprintf(w, "\n%s\n", body)
+			}
+		}
+	})
+	return mux
+}
+
+// get fetches each URL and prints the body; it exits 1 if any request fails.
+func get(urls []string) int {
+	if len(urls) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: kubelab-echo get URL...")
+		return 2
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	code := 0
+	for _, u := range urls {
+		resp, err := c.Get(u)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+			continue
+		}
+		_, _ = io.Copy(os.Stdout, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", u, resp.Status)
+			code = 1
+		}
+	}
+	return code
+}

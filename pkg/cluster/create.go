@@ -1,0 +1,341 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	api "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kubelab/kubelab/pkg/config"
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/kubeadm"
+	"github.com/kubelab/kubelab/pkg/kubeconfig"
+	"github.com/kubelab/kubelab/pkg/ui"
+)
+
+// Label on node images saying which Kubernetes version they hold.
+const labelKubernetesVersion = "io.kubelab.kubernetes-version"
+
+// CreateOptions are the choices of one `kubelab create cluster`.
+type CreateOptions struct {
+	Config     *config.Cluster
+	Wait       time.Duration // 0: do not wait for readiness
+	Retain     bool          // keep the nodes of a failed create, for debugging
+	Kubeconfig string        // file to merge into; "" for $KUBECONFIG or ~/.kube/config
+}
+
+// node is a node being created.
+type node struct {
+	name string
+	role string
+	ip   string
+}
+
+// creation carries what the steps of one create hand to each other.
+type creation struct {
+	p    docker.Provider
+	opts CreateOptions
+	cfg  *config.Cluster
+
+	version  string // Kubernetes version of the node image
+	network  docker.Network
+	security docker.Security
+	nodes    []node
+	apiPort  int
+	token    string
+
+	kubeconfig *api.Config
+	client     kubernetes.Interface
+	created    bool // something exists that a rollback must remove
+	merged     bool // the kubeconfig file holds this cluster's entries
+}
+
+type step struct {
+	title string
+	run   func(context.Context) error
+}
+
+// Create boots a cluster. The steps below are the whole story of a create, in order.
+// If a step fails, everything made so far is removed, unless opts.Retain.
+func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOptions) (err error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	cfg.SetDefaults()
+	c := &creation{p: p, opts: opts, cfg: cfg}
+
+	steps := []step{
+		{"Checking Docker and the node image " + cfg.Image, c.preflight},
+		{"Starting node containers", c.startNodes},
+		{"Waiting for systemd and containerd in the nodes", c.waitForBoot},
+		{"Starting the control plane (kubeadm init)", c.kubeadmInit},
+		{"Installing the pod network", c.installPodNetwork},
+		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig},
+	}
+	if opts.Wait > 0 {
+		steps = append(steps, step{"Waiting for the nodes and system pods to be ready", c.waitReady})
+	}
+
+	defer func() {
+		if err != nil && c.created {
+			c.rollback(st)
+		}
+	}()
+	for _, s := range steps {
+		st.Start(s.title)
+		err := s.run(ctx)
+		st.End(err)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// preflight checks everything that can be checked before anything is created.
+func (c *creation) preflight(ctx context.Context) error {
+	if err := c.cfg.Validate(); err != nil {
+		return err
+	}
+	if c.cfg.Image == "" {
+		return errors.New("no node image given")
+	}
+	if err := c.p.Ping(ctx); err != nil {
+		return err
+	}
+	version, exists, err := c.p.ImageLabel(ctx, c.cfg.Image, labelKubernetesVersion)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return fmt.Errorf("node image %s not found: build it with `kubelab build node-image` (or `make node-image`)", c.cfg.Image)
+	}
+	if version == "" {
+		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labelKubernetesVersion)
+	}
+	c.version = version
+	existing, err := c.p.ListNodes(ctx, c.cfg.Name)
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 {
+		return fmt.Errorf("cluster %q already exists: delete it with `kubelab delete cluster --name %s` or choose another --name", c.cfg.Name, c.cfg.Name)
+	}
+	for i, name := range NodeNames(c.cfg.Name, c.cfg.Nodes) {
+		c.nodes = append(c.nodes, node{name: name, role: c.cfg.Nodes[i].Role})
+	}
+	if len(c.nodes) > 1 {
+		return errors.New("clusters of more than one node are not supported yet: create a single control-plane node")
+	}
+	c.apiPort = c.cfg.Networking.APIServerPort
+	if c.apiPort == 0 {
+		if c.apiPort, err = freePort(c.cfg.Networking.APIServerAddress); err != nil {
+			return err
+		}
+	}
+	c.token, err = bootstrapToken()
+	return err
+}
+
+// startNodes creates the network and the node containers.
+func (c *creation) startNodes(ctx context.Context) error {
+	var err error
+	if c.network, err = c.p.EnsureNetwork(ctx, NetworkName); err != nil {
+		return err
+	}
+	if c.security, err = c.p.DetectSecurity(ctx, c.cfg.Image); err != nil {
+		return err
+	}
+	var taken []string
+	for i := range c.nodes {
+		n := &c.nodes[i]
+		if n.ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
+			return err
+		}
+		taken = append(taken, n.ip)
+		spec := docker.NodeSpec{
+			Name: n.name, Cluster: c.cfg.Name, Role: n.role, Image: c.cfg.Image,
+			Network: c.network.Name, IP: n.ip, Security: c.security,
+		}
+		if i == 0 {
+			spec.Ports = []docker.PortMapping{{ContainerPort: 6443, HostPort: c.apiPort, ListenAddress: c.cfg.Networking.APIServerAddress}}
+		}
+		c.created = true
+		if err := c.p.CreateNode(ctx, spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitForBoot waits until systemd finished booting each node and containerd answers.
+func (c *creation) waitForBoot(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for _, n := range c.nodes {
+		// is-system-running --wait blocks until boot is over; it fails while systemd's
+		// own socket is not up yet, in the first milliseconds.
+		err := retry(ctx, func() error {
+			var out strings.Builder
+			err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
+			state := strings.TrimSpace(out.String())
+			if state == "running" || state == "degraded" {
+				return nil
+			}
+			if err == nil {
+				err = fmt.Errorf("systemd state %q", state)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", n.name, err, n.name)
+		}
+		if err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
+			return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", n.name, err, n.name)
+		}
+	}
+	return nil
+}
+
+func (c *creation) kubeadmConfig(n node) kubeadm.Config {
+	return kubeadm.Config{
+		ClusterName:          c.cfg.Name,
+		KubernetesVersion:    c.version,
+		NodeName:             n.name,
+		NodeIP:               n.ip,
+		ControlPlaneEndpoint: c.nodes[0].name + ":6443",
+		CertSANs:             []string{c.nodes[0].name, c.nodes[0].ip},
+		PodSubnet:            c.cfg.Networking.PodSubnet,
+		ServiceSubnet:        c.cfg.Networking.ServiceSubnet,
+		DNSDomain:            c.cfg.Networking.DNSDomain,
+		Token:                c.token,
+		Schedulable:          len(c.nodes) == 1,
+	}
+}
+
+const kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
+
+// kubeadmInit bootstraps the first control plane and connects to its API server.
+func (c *creation) kubeadmInit(ctx context.Context) error {
+	first := c.nodes[0]
+	data, err := kubeadm.InitConfig(c.kubeadmConfig(first))
+	if err != nil {
+		return err
+	}
+	if err := c.p.WriteFile(ctx, first.name, kubeadmConfigPath, data, 0o600); err != nil {
+		return err
+	}
+	if err := c.p.Exec(ctx, first.name, []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("kubeadm init failed: %w", err)
+	}
+	var admin strings.Builder
+	if err := c.p.Exec(ctx, first.name, []string{"cat", "/etc/kubernetes/admin.conf"}, docker.ExecOptions{Stdout: &admin}); err != nil {
+		return err
+	}
+	server := fmt.Sprintf("https://%s", net.JoinHostPort(c.cfg.Networking.APIServerAddress, fmt.Sprint(c.apiPort)))
+	if c.kubeconfig, err = kubeconfig.ForCluster([]byte(admin.String()), c.cfg.Name, server); err != nil {
+		return err
+	}
+	c.client, err = clientFor(c.kubeconfig)
+	return err
+}
+
+// installPodNetwork gives the node a CNI configuration for the pod range the controller
+// manager assigned it; the node turns Ready as soon as kubelet sees it.
+func (c *creation) installPodNetwork(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for _, n := range c.nodes {
+		cidr, err := waitPodCIDR(ctx, c.client, n.name)
+		if err != nil {
+			return fmt.Errorf("node %s got no pod CIDR: %w", n.name, err)
+		}
+		conf, err := cniConfig(cidr)
+		if err != nil {
+			return err
+		}
+		if err := c.p.WriteFile(ctx, n.name, "/etc/cni/net.d/10-kubelab.conflist", conf, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *creation) exportKubeconfig(context.Context) error {
+	path := kubeconfig.Path(c.opts.Kubeconfig)
+	c.merged = true // a failed merge may still have left entries: the rollback checks
+	return kubeconfig.Merge(path, kubeconfig.ContextName(c.cfg.Name), c.kubeconfig)
+}
+
+func (c *creation) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Wait)
+	defer cancel()
+	var names []string
+	for _, n := range c.nodes {
+		names = append(names, n.name)
+	}
+	return WaitReady(ctx, c.client, names)
+}
+
+// rollback removes what a failed create made, unless asked to keep it.
+func (c *creation) rollback(st *ui.Status) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if c.opts.Retain {
+		st.Infof("Keeping the nodes of cluster %q for inspection (--retain); remove them with `kubelab delete cluster --name %s`.", c.cfg.Name, c.cfg.Name)
+		return
+	}
+	st.Start("Removing what was created")
+	err := deleteCluster(ctx, c.p, c.cfg.Name, c.merged, c.opts.Kubeconfig)
+	st.End(err)
+}
+
+// freePort asks the kernel for a free TCP port on addr. The port is fixed in the node's
+// configuration so that the kubeconfig stays valid across restarts.
+func freePort(addr string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", addr, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// bootstrapToken makes a kubeadm bootstrap token: [a-z0-9]{6}.[a-z0-9]{16}.
+func bootstrapToken() (string, error) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 22)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:6]) + "." + string(b[6:]), nil
+}
+
+// retry runs f until it succeeds or ctx ends, backing off from 20 ms to 500 ms.
+func retry(ctx context.Context, f func() error) error {
+	delay := 20 * time.Millisecond
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		if delay < 500*time.Millisecond {
+			delay *= 2
+		}
+	}
+}

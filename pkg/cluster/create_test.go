@@ -1,0 +1,214 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kubelab/kubelab/pkg/config"
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/ui"
+)
+
+// fakeProvider records what the create flow asks of Docker.
+type fakeProvider struct {
+	mu        sync.Mutex
+	down      bool
+	images    map[string]string // ref → kubernetes version label
+	nodes     map[string]docker.Node
+	volumes   map[string]bool
+	network   bool
+	execFail  string // fail the first exec whose command starts with this
+	execs     []string
+	files     map[string][]byte
+	createErr error
+}
+
+func newFake() *fakeProvider {
+	return &fakeProvider{
+		images:  map[string]string{"kubelab/node:v1.37.2": "v1.37.2"},
+		nodes:   map[string]docker.Node{},
+		volumes: map[string]bool{},
+		files:   map[string][]byte{},
+	}
+}
+
+func (f *fakeProvider) Ping(context.Context) error {
+	if f.down {
+		return docker.ErrDaemonUnreachable
+	}
+	return nil
+}
+
+func (f *fakeProvider) ImageLabel(_ context.Context, ref, key string) (string, bool, error) {
+	v, ok := f.images[ref]
+	return v, ok, nil
+}
+
+func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security, error) {
+	return docker.Capabilities, nil
+}
+
+func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
+	f.network = true
+	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
+}
+
+func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
+	if len(f.nodes) == 0 {
+		f.network = false
+	}
+	return nil
+}
+
+func (f *fakeProvider) FreeIP(_ context.Context, _ docker.Network, taken []string) (string, error) {
+	return "172.30.0." + string(rune('2'+len(taken)+len(f.nodes))), nil
+}
+
+func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.createErr != nil {
+		return f.createErr // like the real client, which removes the volume it made
+	}
+	f.volumes[docker.VolumeName(spec.Name)] = true
+	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP}
+	return nil
+}
+
+func (f *fakeProvider) ListNodes(_ context.Context, cluster string) ([]docker.Node, error) {
+	var out []docker.Node
+	for _, n := range f.nodes {
+		if cluster == "" || n.Cluster == cluster {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeProvider) DeleteNode(_ context.Context, name string) error {
+	delete(f.nodes, name)
+	delete(f.volumes, docker.VolumeName(name))
+	return nil
+}
+
+func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
+	line := strings.Join(cmd, " ")
+	f.execs = append(f.execs, node+": "+line)
+	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
+		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
+	}
+	if strings.HasPrefix(line, "systemctl is-system-running") && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte("running\n"))
+	}
+	return nil
+}
+
+func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {
+	f.files[node+":"+path] = data
+	return nil
+}
+
+func createOpts(t *testing.T, name string) CreateOptions {
+	cfg := config.Default()
+	cfg.Name = name
+	cfg.Image = "kubelab/node:v1.37.2"
+	return CreateOptions{Config: cfg, Kubeconfig: t.TempDir() + "/config"}
+}
+
+func TestCreateRefusesWithoutCreatingAnything(t *testing.T) {
+	cases := map[string]struct {
+		setup   func(*fakeProvider, *CreateOptions)
+		message string
+	}{
+		"daemon down": {func(f *fakeProvider, _ *CreateOptions) { f.down = true }, "Docker daemon"},
+		"missing image": {func(f *fakeProvider, o *CreateOptions) { o.Config.Image = "kubelab/node:v9.9.9" },
+			"kubelab build node-image"},
+		"bad name": {func(f *fakeProvider, o *CreateOptions) { o.Config.Name = "Bad_Name" }, "not allowed"},
+		"name exists": {func(f *fakeProvider, _ *CreateOptions) {
+			f.nodes["lab-control-plane"] = docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+		}, "already exists"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := newFake()
+			opts := createOpts(t, "lab")
+			tc.setup(f, &opts)
+			before := len(f.nodes)
+			err := Create(context.Background(), f, ui.Discard(), opts)
+			if err == nil || !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("want an error mentioning %q, got %v", tc.message, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+			if len(f.nodes) != before || f.network || len(f.volumes) != 0 || len(f.execs) != 0 {
+				t.Errorf("something was created: nodes=%v network=%v volumes=%v execs=%v", f.nodes, f.network, f.volumes, f.execs)
+			}
+		})
+	}
+}
+
+func TestExistingClusterIsNotRolledBack(t *testing.T) {
+	f := newFake()
+	existing := docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+	f.nodes[existing.Name] = existing
+	if err := Create(context.Background(), f, ui.Discard(), createOpts(t, "lab")); err == nil {
+		t.Fatal("created a cluster over an existing one")
+	}
+	if _, ok := f.nodes[existing.Name]; !ok {
+		t.Error("the existing cluster's node was deleted by the failed create")
+	}
+}
+
+func TestFailedStepRollsBack(t *testing.T) {
+	f := newFake()
+	f.execFail = "kubeadm init"
+	err := Create(context.Background(), f, ui.Discard(), createOpts(t, "lab"))
+	if err == nil || !strings.Contains(err.Error(), "kubeadm init failed") || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("want kubeadm's failure with its output, got %v", err)
+	}
+	if len(f.nodes) != 0 || len(f.volumes) != 0 || f.network {
+		t.Errorf("rollback left nodes=%v volumes=%v network=%v", f.nodes, f.volumes, f.network)
+	}
+	if cfg := f.files["lab-control-plane:"+kubeadmConfigPath]; !strings.Contains(string(cfg), "kind: InitConfiguration") {
+		t.Errorf("kubeadm config not written before init:\n%s", cfg)
+	}
+}
+
+func TestFailedNodeCreateRollsBackItsVolume(t *testing.T) {
+	f := newFake()
+	f.createErr = errors.New("daemon said no")
+	err := Create(context.Background(), f, ui.Discard(), createOpts(t, "lab"))
+	if err == nil || !strings.Contains(err.Error(), "daemon said no") {
+		t.Fatalf("want the daemon's error, got %v", err)
+	}
+	if len(f.volumes) != 0 || len(f.nodes) != 0 || f.network {
+		t.Errorf("left behind: volumes=%v nodes=%v network=%v", f.volumes, f.nodes, f.network)
+	}
+}
+
+func TestRetainKeepsNodes(t *testing.T) {
+	f := newFake()
+	f.execFail = "kubeadm init"
+	opts := createOpts(t, "lab")
+	opts.Retain = true
+	if err := Create(context.Background(), f, ui.Discard(), opts); err == nil {
+		t.Fatal("no error")
+	}
+	if _, ok := f.nodes["lab-control-plane"]; !ok {
+		t.Error("--retain did not keep the node")
+	}
+}
+
+func TestBootstrapToken(t *testing.T) {
+	tok, err := bootstrapToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok) != 23 || tok[6] != '.' || strings.Trim(tok, "abcdefghijklmnopqrstuvwxyz0123456789.") != "" {
+		t.Errorf("token %q does not match [a-z0-9]{6}.[a-z0-9]{16}", tok)
+	}
+}

@@ -1,0 +1,163 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	api "k8s.io/client-go/tools/clientcmd/api"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+func clientFor(kc *api.Config) (kubernetes.Interface, error) {
+	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	rc.UserAgent = "kubelab"
+	return kubernetes.NewForConfig(rc)
+}
+
+// waitUntil watches the objects a ListWatch yields and returns once done, given all of
+// them, says yes. On timeout the error says what was still missing.
+func waitUntil(ctx context.Context, lw cache.ListerWatcher, obj runtime.Object, done func(objs []any) (bool, string)) error {
+	var store cache.Store
+	missing := "nothing seen yet"
+	check := func() bool {
+		ok, why := done(store.List())
+		missing = why
+		return ok
+	}
+	_, err := watchtools.UntilWithSync(ctx, lw, obj,
+		func(s cache.Store) (bool, error) { store = s; return check(), nil },
+		func(watch.Event) (bool, error) { return check(), nil })
+	if err != nil {
+		return fmt.Errorf("%s (%v)", missing, err)
+	}
+	return nil
+}
+
+// waitPodCIDR waits for the controller manager to give a node its pod range.
+func waitPodCIDR(ctx context.Context, client kubernetes.Interface, nodeName string) (string, error) {
+	var cidr string
+	lw := cache.NewListWatchFromClient(client.CoreV1().RESTClient(), "nodes", "", fields.OneTermEqualSelector("metadata.name", nodeName))
+	err := waitUntil(ctx, lw, &corev1.Node{}, func(objs []any) (bool, string) {
+		for _, o := range objs {
+			if n := o.(*corev1.Node); n.Spec.PodCIDR != "" {
+				cidr = n.Spec.PodCIDR
+				return true, ""
+			}
+		}
+		return false, "node " + nodeName + " has no pod CIDR yet"
+	})
+	return cidr, err
+}
+
+// cniConfig is the CNI configuration of a single node: a bridge with host-local
+// addresses from the node's pod range, plus port mappings (hostPort).
+func cniConfig(podCIDR string) ([]byte, error) {
+	conf := map[string]any{
+		"cniVersion": "1.0.0",
+		"name":       "kubelab",
+		"plugins": []any{
+			map[string]any{
+				"type":             "bridge",
+				"bridge":           "kubelab0",
+				"isDefaultGateway": true,
+				// Pods reach the world (and the host) through the node's address.
+				"ipMasq": true,
+				// A pod may reach itself through a Service that picked it.
+				"hairpinMode": true,
+				"ipam": map[string]any{
+					"type":   "host-local",
+					"ranges": [][]map[string]string{{{"subnet": podCIDR}}},
+					"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
+				},
+			},
+			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
+		},
+	}
+	return json.MarshalIndent(conf, "", "  ")
+}
+
+// SystemComponents are the kube-system workloads a ready cluster runs, by the
+// "component" or "k8s-app" label their pods carry.
+var SystemComponents = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kube-dns"}
+
+// WaitReady waits until the named nodes are Ready, every system component has all its
+// pods running and ready, and the default ServiceAccount exists (pods cannot be created
+// before it does).
+func WaitReady(ctx context.Context, client kubernetes.Interface, nodes []string) error {
+	core := client.CoreV1().RESTClient()
+	err := waitUntil(ctx, cache.NewListWatchFromClient(core, "nodes", "", fields.Everything()), &corev1.Node{}, func(objs []any) (bool, string) {
+		ready := map[string]bool{}
+		for _, o := range objs {
+			n := o.(*corev1.Node)
+			for _, c := range n.Status.Conditions {
+				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+					ready[n.Name] = true
+				}
+			}
+		}
+		var notReady []string
+		for _, n := range nodes {
+			if !ready[n] {
+				notReady = append(notReady, n)
+			}
+		}
+		return len(notReady) == 0, "nodes not Ready: " + strings.Join(notReady, ", ")
+	})
+	if err != nil {
+		return err
+	}
+	err = waitUntil(ctx, cache.NewListWatchFromClient(core, "pods", metav1.NamespaceSystem, fields.Everything()), &corev1.Pod{}, func(objs []any) (bool, string) {
+		total, ready := map[string]int{}, map[string]int{}
+		for _, o := range objs {
+			p := o.(*corev1.Pod)
+			comp := p.Labels["component"]
+			if comp == "" {
+				comp = p.Labels["k8s-app"]
+			}
+			total[comp]++
+			if podReady(p) {
+				ready[comp]++
+			}
+		}
+		var waiting []string
+		for _, comp := range SystemComponents {
+			if total[comp] == 0 || ready[comp] < total[comp] {
+				waiting = append(waiting, fmt.Sprintf("%s %d/%d ready", comp, ready[comp], total[comp]))
+			}
+		}
+		sort.Strings(waiting)
+		return len(waiting) == 0, "kube-system pods not ready: " + strings.Join(waiting, ", ")
+	})
+	if err != nil {
+		return err
+	}
+	return waitUntil(ctx, cache.NewListWatchFromClient(core, "serviceaccounts", metav1.NamespaceDefault, fields.OneTermEqualSelector("metadata.name", "default")), &corev1.ServiceAccount{}, func(objs []any) (bool, string) {
+		return len(objs) > 0, "the default ServiceAccount does not exist yet"
+	})
+}
+
+func podReady(p *corev1.Pod) bool {
+	if p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}

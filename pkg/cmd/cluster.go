@@ -1,0 +1,182 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/pkg/cluster"
+	"github.com/kubelab/kubelab/pkg/config"
+	"github.com/kubelab/kubelab/pkg/kubeconfig"
+	"github.com/kubelab/kubelab/pkg/nodeimage"
+)
+
+func newCreateCmd(g *globals) *cobra.Command {
+	create := &cobra.Command{Use: "create", Short: "Create a cluster"}
+	cfg := config.Default()
+	var opts cluster.CreateOptions
+	clusterCmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Create a Kubernetes cluster in Docker containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			opts.Config = cfg
+			st := g.status()
+			if err := cluster.Create(cmd.Context(), dc, st, opts); err != nil {
+				return err
+			}
+			ctx := kubeconfig.ContextName(cfg.Name)
+			st.Infof("Cluster %q is ready. kubectl now uses context %q, e.g.:\n  kubectl get nodes\n  kubectl get pods -n kube-system", cfg.Name, ctx)
+			return nil
+		},
+	}
+	f := clusterCmd.Flags()
+	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
+	f.StringVar(&cfg.Image, "image", nodeimage.DefaultImage(nodeimage.DefaultKubernetesVersion), "node image")
+	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")
+	f.BoolVar(&opts.Retain, "retain", false, "keep the nodes if the create fails, to debug it")
+	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file to add the cluster to (default $KUBECONFIG or ~/.kube/config)")
+	create.AddCommand(clusterCmd)
+	return create
+}
+
+func newDeleteCmd(g *globals) *cobra.Command {
+	del := &cobra.Command{Use: "delete", Short: "Delete a cluster"}
+	var name, kc string
+	clusterCmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Delete a cluster: its nodes, volumes and kubeconfig entries",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			if err := dc.Ping(cmd.Context()); err != nil {
+				return err
+			}
+			st := g.status()
+			st.Start(fmt.Sprintf("Deleting cluster %q", name))
+			err = cluster.Delete(cmd.Context(), dc, name, kc)
+			if errors.Is(err, cluster.ErrNotFound) {
+				st.End(nil)
+				st.Infof("There is no cluster named %q (nothing to delete).", name)
+				return nil
+			}
+			st.End(err)
+			return err
+		},
+	}
+	clusterCmd.Flags().StringVar(&name, "name", config.DefaultName, "cluster name")
+	clusterCmd.Flags().StringVar(&kc, "kubeconfig", "", "kubeconfig file to remove the cluster from (default $KUBECONFIG or ~/.kube/config)")
+	del.AddCommand(clusterCmd)
+	return del
+}
+
+func newGetCmd(g *globals) *cobra.Command {
+	get := &cobra.Command{Use: "get", Short: "Show clusters, nodes or a kubeconfig"}
+	var output string
+
+	clusters := &cobra.Command{
+		Use:   "clusters",
+		Short: "List kubelab clusters",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			if err := dc.Ping(cmd.Context()); err != nil {
+				return err
+			}
+			list, err := cluster.List(cmd.Context(), dc)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(g.out, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(g.err, "No kubelab clusters.")
+				return nil
+			}
+			for _, c := range list {
+				fmt.Fprintln(g.out, c.Name)
+			}
+			return nil
+		},
+	}
+
+	var name string
+	nodes := &cobra.Command{
+		Use:   "nodes",
+		Short: "List a cluster's node containers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			if err := dc.Ping(cmd.Context()); err != nil {
+				return err
+			}
+			list, err := cluster.Nodes(cmd.Context(), dc, name)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(g.out, list)
+			}
+			tw := tabwriter.NewWriter(g.out, 0, 4, 3, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tSTATUS\tIP")
+			for _, n := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", n.Name, n.Role, n.State, n.IP)
+			}
+			return tw.Flush()
+		},
+	}
+
+	kc := &cobra.Command{
+		Use:   "kubeconfig",
+		Short: "Print a cluster's admin kubeconfig (API server on 127.0.0.1)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			if err := dc.Ping(cmd.Context()); err != nil {
+				return err
+			}
+			data, err := cluster.AdminKubeconfig(cmd.Context(), dc, name)
+			if err != nil {
+				return err
+			}
+			_, err = g.out.Write(data)
+			return err
+		},
+	}
+	for _, c := range []*cobra.Command{nodes, kc} {
+		c.Flags().StringVar(&name, "name", config.DefaultName, "cluster name")
+	}
+	for _, c := range []*cobra.Command{clusters, nodes} {
+		c.Flags().StringVarP(&output, "output", "o", "", "output format: json, or a table if empty")
+	}
+	get.AddCommand(clusters, nodes, kc)
+	return get
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

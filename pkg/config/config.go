@@ -1,0 +1,136 @@
+// Package config describes a cluster: its name, node image, nodes and networking, with
+// defaults and validation that name the offending field.
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+)
+
+// Roles a node can have.
+const (
+	RoleControlPlane = "control-plane"
+	RoleWorker       = "worker"
+)
+
+// Defaults.
+const (
+	DefaultName          = "kubelab"
+	DefaultPodSubnet     = "10.244.0.0/16"
+	DefaultServiceSubnet = "10.96.0.0/16"
+	DefaultDNSDomain     = "cluster.local"
+)
+
+// Cluster is the shape of a cluster.
+type Cluster struct {
+	Name       string     `toml:"name"`
+	Image      string     `toml:"image"`
+	Nodes      []Node     `toml:"nodes"`
+	Networking Networking `toml:"networking"`
+}
+
+// Node is one node of a cluster.
+type Node struct {
+	Role string `toml:"role"`
+}
+
+// Networking is the cluster's address plan.
+type Networking struct {
+	PodSubnet     string `toml:"pod_subnet"`
+	ServiceSubnet string `toml:"service_subnet"`
+	DNSDomain     string `toml:"dns_domain"`
+	// APIServerAddress and APIServerPort: where the host reaches the API server.
+	APIServerAddress string `toml:"api_server_address"`
+	APIServerPort    int    `toml:"api_server_port"` // 0: a free port
+}
+
+// Default is a single-node cluster.
+func Default() *Cluster {
+	c := &Cluster{}
+	c.SetDefaults()
+	return c
+}
+
+// SetDefaults fills every empty field.
+func (c *Cluster) SetDefaults() {
+	if c.Name == "" {
+		c.Name = DefaultName
+	}
+	if len(c.Nodes) == 0 {
+		c.Nodes = []Node{{Role: RoleControlPlane}}
+	}
+	n := &c.Networking
+	if n.PodSubnet == "" {
+		n.PodSubnet = DefaultPodSubnet
+	}
+	if n.ServiceSubnet == "" {
+		n.ServiceSubnet = DefaultServiceSubnet
+	}
+	if n.DNSDomain == "" {
+		n.DNSDomain = DefaultDNSDomain
+	}
+	if n.APIServerAddress == "" {
+		n.APIServerAddress = "127.0.0.1"
+	}
+}
+
+// The name becomes part of container, volume and host names (<name>-control-plane2):
+// a DNS label, short enough to leave room for the suffixes.
+var nameRE = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+
+const maxNameLength = 40
+
+// ValidateName checks a cluster name.
+func ValidateName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("cluster name is empty")
+	case len(name) > maxNameLength:
+		return fmt.Errorf("cluster name %q is too long: at most %d characters", name, maxNameLength)
+	case !nameRE.MatchString(name):
+		return fmt.Errorf("cluster name %q is not allowed: use lowercase letters, digits and '-', starting with a letter and not ending with '-'", name)
+	}
+	return nil
+}
+
+// Validate checks the whole cluster; the error names the field at fault.
+func (c *Cluster) Validate() error {
+	if err := ValidateName(c.Name); err != nil {
+		return err
+	}
+	controlPlanes := 0
+	for i, n := range c.Nodes {
+		switch n.Role {
+		case RoleControlPlane:
+			controlPlanes++
+		case RoleWorker:
+		default:
+			return fmt.Errorf("nodes[%d].role: %q is not a role: use %q or %q", i, n.Role, RoleControlPlane, RoleWorker)
+		}
+	}
+	if controlPlanes == 0 {
+		return fmt.Errorf("nodes: a cluster needs at least one node with role %q", RoleControlPlane)
+	}
+	pod, err := netip.ParsePrefix(c.Networking.PodSubnet)
+	if err != nil || !pod.Addr().Is4() {
+		return fmt.Errorf("networking.pod_subnet: %q is not an IPv4 CIDR such as %s", c.Networking.PodSubnet, DefaultPodSubnet)
+	}
+	if pod.Bits() > 22 {
+		return fmt.Errorf("networking.pod_subnet: %s is too small: each node takes a /24, use a /22 or larger", pod)
+	}
+	svc, err := netip.ParsePrefix(c.Networking.ServiceSubnet)
+	if err != nil || !svc.Addr().Is4() {
+		return fmt.Errorf("networking.service_subnet: %q is not an IPv4 CIDR such as %s", c.Networking.ServiceSubnet, DefaultServiceSubnet)
+	}
+	if pod.Overlaps(svc) {
+		return fmt.Errorf("networking: pod_subnet %s and service_subnet %s overlap", pod, svc)
+	}
+	if _, err := netip.ParseAddr(c.Networking.APIServerAddress); err != nil {
+		return fmt.Errorf("networking.api_server_address: %q is not an IP address", c.Networking.APIServerAddress)
+	}
+	if p := c.Networking.APIServerPort; p < 0 || p > 65535 {
+		return fmt.Errorf("networking.api_server_port: %d is not a port (0 picks a free one)", p)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package docker
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/docker/docker/api/types/mount"
+)
+
+func baseSpec() NodeSpec {
+	return NodeSpec{
+		Name: "lab-control-plane", Cluster: "lab", Role: "control-plane", Image: "kubelab/node:v1.37.2",
+		Network: "kubelab", IP: "172.30.0.2",
+		Ports: []PortMapping{{ContainerPort: 6443, HostPort: 40001, ListenAddress: "127.0.0.1"}},
+	}
+}
+
+func TestContainerConfigPrivileged(t *testing.T) {
+	spec := baseSpec()
+	spec.Security = Privileged
+	cfg, host, netCfg, err := containerConfig(spec, map[string]string{LabelCluster: "lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !host.Privileged || len(host.CapAdd) != 0 || host.MaskedPaths != nil {
+		t.Errorf("privileged node: privileged=%v capAdd=%v masked=%v", host.Privileged, host.CapAdd, host.MaskedPaths)
+	}
+	if cfg.Hostname != spec.Name || cfg.Image != spec.Image || cfg.StopSignal != "SIGRTMIN+3" {
+		t.Errorf("config: %+v", cfg)
+	}
+	if cfg.Labels[LabelCluster] != "lab" {
+		t.Errorf("labels: %v", cfg.Labels)
+	}
+	b := host.PortBindings["6443/tcp"]
+	if len(b) != 1 || b[0].HostIP != "127.0.0.1" || b[0].HostPort != "40001" {
+		t.Errorf("API port binding: %+v", host.PortBindings)
+	}
+	if host.CgroupnsMode != "private" || host.RestartPolicy.Name != "unless-stopped" {
+		t.Errorf("cgroupns %q restart %q", host.CgroupnsMode, host.RestartPolicy.Name)
+	}
+	if _, ok := host.Tmpfs["/run"]; !ok {
+		t.Errorf("no tmpfs on /run: %v", host.Tmpfs)
+	}
+	if len(host.Mounts) != 1 || host.Mounts[0].Type != mount.TypeVolume || host.Mounts[0].Target != "/var" || host.Mounts[0].Source != "lab-control-plane-var" {
+		t.Errorf("mounts: %+v", host.Mounts)
+	}
+	ep := netCfg.EndpointsConfig["kubelab"]
+	if ep == nil || ep.IPAMConfig.IPv4Address != "172.30.0.2" {
+		t.Errorf("endpoint: %+v", ep)
+	}
+}
+
+func TestContainerConfigCapabilitiesFallback(t *testing.T) {
+	spec := baseSpec()
+	spec.Security = Capabilities
+	spec.Mounts = []Mount{{HostPath: "/src", ContainerPath: "/src", ReadOnly: true}}
+	_, host, _, err := containerConfig(spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host.Privileged {
+		t.Error("fallback must not ask for --privileged")
+	}
+	if len(host.CapAdd) != 1 || host.CapAdd[0] != "ALL" || len(host.CapDrop) != 1 || host.CapDrop[0] != "SYS_RESOURCE" {
+		t.Errorf("caps add %v drop %v", host.CapAdd, host.CapDrop)
+	}
+	// Empty, non-nil lists: the daemon then masks nothing (systempaths=unconfined).
+	if host.MaskedPaths == nil || len(host.MaskedPaths) != 0 || host.ReadonlyPaths == nil || len(host.ReadonlyPaths) != 0 {
+		t.Errorf("masked %v readonly %v", host.MaskedPaths, host.ReadonlyPaths)
+	}
+	if len(host.DeviceCgroupRules) != 1 || host.DeviceCgroupRules[0] != "a *:* rwm" {
+		t.Errorf("device rules %v", host.DeviceCgroupRules)
+	}
+	want := map[string]bool{"seccomp=unconfined": true, "apparmor=unconfined": true}
+	for _, o := range host.SecurityOpt {
+		delete(want, o)
+	}
+	if len(want) != 0 {
+		t.Errorf("security options %v lack %v", host.SecurityOpt, want)
+	}
+	if len(host.Mounts) != 2 || host.Mounts[1].Source != "/src" || !host.Mounts[1].ReadOnly || host.Mounts[1].Type != mount.TypeBind {
+		t.Errorf("extra mount: %+v", host.Mounts)
+	}
+}
+
+func TestContainerConfigRejectsBadProtocol(t *testing.T) {
+	spec := baseSpec()
+	spec.Ports = []PortMapping{{ContainerPort: 80, Protocol: "icmp"}}
+	if _, _, _, err := containerConfig(spec, nil); err == nil {
+		t.Error("accepted protocol icmp")
+	}
+}
+
+func TestUpperHalf(t *testing.T) {
+	cases := map[string]string{"172.30.0.0/16": "172.30.128.0/17", "192.168.240.0/20": "192.168.248.0/21"}
+	for in, want := range cases {
+		if got := upperHalf(netip.MustParsePrefix(in)).String(); got != want {
+			t.Errorf("upperHalf(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

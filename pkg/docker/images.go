@@ -1,0 +1,114 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/pkg/jsonmessage"
+)
+
+// ImageLabel returns the value of an image's label, and whether the image exists.
+func (c *Client) ImageLabel(ctx context.Context, ref, key string) (value string, exists bool, err error) {
+	info, err := c.api.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	if info.Config != nil {
+		return info.Config.Labels[key], true, nil
+	}
+	return "", true, nil
+}
+
+// ImageSize is the size of an image in bytes.
+func (c *Client) ImageSize(ctx context.Context, ref string) (int64, error) {
+	info, err := c.api.ImageInspect(ctx, ref)
+	if err != nil {
+		return 0, err
+	}
+	return info.Size, nil
+}
+
+// ImportImage makes an image of one layer from a root filesystem tar stream.
+// changes are Dockerfile instructions (ENTRYPOINT, CMD, ENV, USER, LABEL, ...).
+func (c *Client) ImportImage(ctx context.Context, rootfs io.Reader, ref string, changes []string) error {
+	rc, err := c.api.ImageImport(ctx, image.ImportSource{Source: rootfs, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
+	if err != nil {
+		return fmt.Errorf("import image %s: %w", ref, err)
+	}
+	defer rc.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
+		return fmt.Errorf("import image %s: %w", ref, err)
+	}
+	return nil
+}
+
+// SaveImages streams `docker save` of the images (a docker-archive tar).
+func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
+	rc, err := c.api.ImageSave(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("save images: %w", err)
+	}
+	return rc, nil
+}
+
+// RunBuildContainer starts a container of image that only sleeps (no init), with a
+// volume mounted at volumeTarget, for a builder to exec commands in and then commit.
+func (c *Client) RunBuildContainer(ctx context.Context, name, img string, sec Security, volumeTarget string) error {
+	host := &container.HostConfig{
+		SecurityOpt: []string{"seccomp=unconfined", "apparmor=unconfined"},
+		Mounts:      []mount.Mount{{Type: mount.TypeVolume, Source: VolumeName(name), Target: volumeTarget}},
+	}
+	applySecurity(host, sec)
+	_, err := c.api.ContainerCreate(ctx,
+		&container.Config{Image: img, Entrypoint: []string{"sleep", "infinity"}, Labels: map[string]string{LabelRole: "builder"}},
+		host, nil, nil, name)
+	if err != nil {
+		return fmt.Errorf("create build container: %w", err)
+	}
+	if err := c.api.ContainerStart(ctx, name, container.StartOptions{}); err != nil {
+		return fmt.Errorf("start build container: %w", err)
+	}
+	return nil
+}
+
+// CommitContainer saves a container's file system as an image, applying changes.
+func (c *Client) CommitContainer(ctx context.Context, name, ref string, changes []string) error {
+	if _, err := c.api.ContainerCommit(ctx, name, container.CommitOptions{Reference: ref, Changes: changes, Pause: true}); err != nil {
+		return fmt.Errorf("commit %s as %s: %w", name, ref, err)
+	}
+	return nil
+}
+
+// RemoveImage deletes an image; a missing image is not an error.
+func (c *Client) RemoveImage(ctx context.Context, ref string) error {
+	_, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// Extract unpacks a tar stream into a container at dst.
+func (c *Client) Extract(ctx context.Context, name, dst string, content io.Reader) error {
+	if err := c.api.CopyToContainer(ctx, name, dst, content, container.CopyToContainerOptions{}); err != nil {
+		return fmt.Errorf("copy into %s: %w", name, err)
+	}
+	return nil
+}
+
+// ImageID returns the ID of an image, or "" if it does not exist.
+func (c *Client) ImageID(ctx context.Context, ref string) string {
+	info, err := c.api.ImageInspect(ctx, ref)
+	if err != nil {
+		return ""
+	}
+	return info.ID
+}

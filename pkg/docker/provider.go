@@ -1,0 +1,135 @@
+// Package docker is kubelab's only door to the container runtime: node containers, their
+// network and volumes, exec, and the image operations the node-image builder needs.
+// Everything goes through the Docker Engine API (Go SDK); nothing shells out to the CLI.
+package docker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Labels kubelab puts on everything it creates, so that list and delete find exactly
+// what belongs to a cluster and nothing else.
+const (
+	LabelCluster = "io.kubelab.cluster"
+	LabelRole    = "io.kubelab.role"
+	LabelAPIPort = "io.kubelab.api-port"
+)
+
+// Security is how a node container gets the powers systemd, containerd and kubelet need.
+type Security int
+
+const (
+	// Privileged is `--privileged`: what ordinary hosts allow.
+	Privileged Security = iota
+	// Capabilities is the fallback for daemons that refuse --privileged (a capability
+	// bounding set without CAP_SYS_RESOURCE): every capability but that one, no seccomp
+	// or AppArmor confinement, unmasked /proc and /sys, and access to all devices.
+	Capabilities
+)
+
+func (s Security) String() string {
+	if s == Capabilities {
+		return "capabilities"
+	}
+	return "privileged"
+}
+
+// PortMapping publishes a container port on the host.
+type PortMapping struct {
+	ContainerPort int
+	HostPort      int
+	ListenAddress string // "127.0.0.1" for the API server
+	Protocol      string // tcp (default), udp or sctp
+}
+
+// Mount is an extra bind mount from the host into a node.
+type Mount struct {
+	HostPath      string
+	ContainerPath string
+	ReadOnly      bool
+}
+
+// NodeSpec is everything needed to create one node container.
+type NodeSpec struct {
+	Name     string // container name and hostname
+	Cluster  string
+	Role     string
+	Image    string
+	Network  string
+	IP       string // fixed IPv4 address on Network, so the node keeps its identity across restarts
+	Ports    []PortMapping
+	Mounts   []Mount
+	Labels   map[string]string
+	Security Security
+}
+
+// Node is a node container as the daemon reports it.
+type Node struct {
+	Name    string `json:"name"`
+	Cluster string `json:"cluster"`
+	Role    string `json:"role"`
+	State   string `json:"state"` // running, exited, ...
+	IP      string `json:"ip"`
+	Image   string `json:"image"`
+	APIPort int    `json:"apiPort,omitempty"` // host port the API server is published on (control planes)
+}
+
+// Network is the Docker network the nodes share.
+type Network struct {
+	Name    string
+	Subnet  string
+	Gateway string
+}
+
+// ExecOptions wires the standard streams of a command run in a node.
+type ExecOptions struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Env    []string
+}
+
+// Provider is what the cluster flow needs from the container runtime. The Docker
+// implementation is *Client; unit tests use a fake.
+type Provider interface {
+	// Ping checks that the daemon answers.
+	Ping(ctx context.Context) error
+	// ImageLabel returns the value of an image's label and whether the image exists.
+	ImageLabel(ctx context.Context, ref, key string) (value string, exists bool, err error)
+	// DetectSecurity finds out whether the daemon runs privileged containers.
+	DetectSecurity(ctx context.Context, image string) (Security, error)
+	EnsureNetwork(ctx context.Context, name string) (Network, error)
+	RemoveNetworkIfUnused(ctx context.Context, name string) error
+	// FreeIP returns an unused fixed address on the network.
+	FreeIP(ctx context.Context, network Network, taken []string) (string, error)
+	// CreateNode creates and starts a node container and its /var volume.
+	CreateNode(ctx context.Context, spec NodeSpec) error
+	// ListNodes lists the node containers of a cluster, or of every cluster if cluster is "".
+	ListNodes(ctx context.Context, cluster string) ([]Node, error)
+	// DeleteNode removes a node container and its volume; a missing node is not an error.
+	DeleteNode(ctx context.Context, name string) error
+	Exec(ctx context.Context, node string, cmd []string, opts ExecOptions) error
+	WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error
+}
+
+// ExecError is a command in a node that exited non-zero; it carries the command's output.
+type ExecError struct {
+	Node     string
+	Cmd      []string
+	ExitCode int
+	Output   string
+}
+
+func (e *ExecError) Error() string {
+	msg := fmt.Sprintf("command %q on node %s exited with code %d", strings.Join(e.Cmd, " "), e.Node, e.ExitCode)
+	if out := strings.TrimSpace(e.Output); out != "" {
+		msg += ":\n" + out
+	}
+	return msg
+}
+
+// VolumeName is the name of a node's /var volume.
+func VolumeName(node string) string { return node + "-var" }

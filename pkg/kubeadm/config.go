@@ -1,0 +1,265 @@
+// Package kubeadm renders the configuration kubeadm init and join read inside a node:
+// kubeadm's own v1beta4 types (kept here as small structs, since they only live in
+// k8s.io/kubernetes), plus the published kubelet and kube-proxy configuration types.
+package kubeadm
+
+import (
+	"bytes"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	proxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+	"sigs.k8s.io/yaml"
+)
+
+const apiVersion = "kubeadm.k8s.io/v1beta4"
+
+// CRISocket is containerd's socket in every node.
+const CRISocket = "unix:///run/containerd/containerd.sock"
+
+// Config is what varies between clusters and nodes.
+type Config struct {
+	ClusterName          string
+	KubernetesVersion    string
+	NodeName             string
+	NodeIP               string
+	ControlPlaneEndpoint string // host:port every node and the admin kubeconfig use
+	CertSANs             []string
+	PodSubnet            string
+	ServiceSubnet        string
+	DNSDomain            string
+	Token                string // bootstrap token for joining nodes: [a-z0-9]{6}.[a-z0-9]{16}
+	// Schedulable keeps the control plane free of its NoSchedule taint (single-node clusters).
+	Schedulable bool
+}
+
+type arg struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type taint struct {
+	Key    string `json:"key"`
+	Effect string `json:"effect"`
+}
+
+type nodeRegistration struct {
+	Name      string `json:"name"`
+	CRISocket string `json:"criSocket"`
+	// nil: kubeadm's default (control planes get the NoSchedule taint); empty: no taints.
+	Taints           *[]taint `json:"taints,omitempty"`
+	KubeletExtraArgs []arg    `json:"kubeletExtraArgs,omitempty"`
+	// Every image is preloaded in the node; there is no registry to pull from anyway.
+	ImagePullPolicy string `json:"imagePullPolicy"`
+}
+
+type apiEndpoint struct {
+	AdvertiseAddress string `json:"advertiseAddress"`
+	BindPort         int    `json:"bindPort"`
+}
+
+type bootstrapToken struct {
+	Token  string   `json:"token"`
+	TTL    string   `json:"ttl"`
+	Usages []string `json:"usages"`
+	Groups []string `json:"groups"`
+}
+
+type initConfiguration struct {
+	metav1.TypeMeta  `json:",inline"`
+	BootstrapTokens  []bootstrapToken `json:"bootstrapTokens"`
+	NodeRegistration nodeRegistration `json:"nodeRegistration"`
+	LocalAPIEndpoint apiEndpoint      `json:"localAPIEndpoint"`
+	SkipPhases       []string         `json:"skipPhases,omitempty"`
+}
+
+type component struct {
+	ExtraArgs []arg `json:"extraArgs,omitempty"`
+}
+
+type apiServer struct {
+	component `json:",inline"`
+	CertSANs  []string `json:"certSANs,omitempty"`
+}
+
+type networking struct {
+	PodSubnet     string `json:"podSubnet"`
+	ServiceSubnet string `json:"serviceSubnet"`
+	DNSDomain     string `json:"dnsDomain"`
+}
+
+type clusterConfiguration struct {
+	metav1.TypeMeta      `json:",inline"`
+	ClusterName          string     `json:"clusterName"`
+	KubernetesVersion    string     `json:"kubernetesVersion"`
+	ControlPlaneEndpoint string     `json:"controlPlaneEndpoint"`
+	Networking           networking `json:"networking"`
+	APIServer            apiServer  `json:"apiServer"`
+	ControllerManager    component  `json:"controllerManager"`
+	Scheduler            component  `json:"scheduler"`
+}
+
+type discovery struct {
+	BootstrapToken struct {
+		APIServerEndpoint string `json:"apiServerEndpoint"`
+		Token             string `json:"token"`
+		// The node trusts the endpoint it was given by kubelab on a private Docker
+		// network; there is no CA hash to pin before the first control plane exists.
+		UnsafeSkipCAVerification bool `json:"unsafeSkipCAVerification"`
+	} `json:"bootstrapToken"`
+}
+
+type joinControlPlane struct {
+	LocalAPIEndpoint apiEndpoint `json:"localAPIEndpoint"`
+}
+
+type joinConfiguration struct {
+	metav1.TypeMeta  `json:",inline"`
+	NodeRegistration nodeRegistration  `json:"nodeRegistration"`
+	Discovery        discovery         `json:"discovery"`
+	ControlPlane     *joinControlPlane `json:"controlPlane,omitempty"`
+	SkipPhases       []string          `json:"skipPhases,omitempty"`
+}
+
+func typeMeta(kind string) metav1.TypeMeta { return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind} }
+
+func (c Config) nodeRegistration(controlPlane bool) nodeRegistration {
+	nr := nodeRegistration{
+		Name:      c.NodeName,
+		CRISocket: CRISocket,
+		// The node's address on the kubelab network, not whatever interface kubelet guesses.
+		KubeletExtraArgs: []arg{{Name: "node-ip", Value: c.NodeIP}},
+		ImagePullPolicy:  "Never",
+	}
+	if controlPlane && c.Schedulable {
+		nr.Taints = &[]taint{}
+	}
+	return nr
+}
+
+// preflight checks look for kernel modules and configs a container does not have, and
+// pull images, which are preloaded: skip them as a whole.
+var skipPhases = []string{"preflight"}
+
+// InitConfig renders the configuration of `kubeadm init` on the first control plane.
+func InitConfig(c Config) ([]byte, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	init := initConfiguration{
+		TypeMeta: typeMeta("InitConfiguration"),
+		BootstrapTokens: []bootstrapToken{{
+			Token: c.Token, TTL: "24h0m0s",
+			Usages: []string{"signing", "authentication"},
+			Groups: []string{"system:bootstrappers:kubeadm:default-node-token"},
+		}},
+		NodeRegistration: c.nodeRegistration(true),
+		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
+		SkipPhases:       skipPhases,
+	}
+	cluster := clusterConfiguration{
+		TypeMeta:             typeMeta("ClusterConfiguration"),
+		ClusterName:          c.ClusterName,
+		KubernetesVersion:    c.KubernetesVersion,
+		ControlPlaneEndpoint: c.ControlPlaneEndpoint,
+		Networking:           networking{PodSubnet: c.PodSubnet, ServiceSubnet: c.ServiceSubnet, DNSDomain: c.DNSDomain},
+		// The host reaches the API server through a port published on 127.0.0.1.
+		APIServer: apiServer{CertSANs: append([]string{"localhost", "127.0.0.1"}, c.CertSANs...)},
+		ControllerManager: component{ExtraArgs: []arg{
+			// Serve metrics on all addresses so learners (and metrics tools) can scrape them.
+			{Name: "bind-address", Value: "0.0.0.0"},
+		}},
+		Scheduler: component{ExtraArgs: []arg{{Name: "bind-address", Value: "0.0.0.0"}}},
+	}
+	return joinDocs(init, cluster, KubeletConfig(), KubeProxyConfig())
+}
+
+// JoinConfig renders the configuration of `kubeadm join` on a worker or extra control plane.
+func JoinConfig(c Config, controlPlane bool) ([]byte, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	join := joinConfiguration{
+		TypeMeta:         typeMeta("JoinConfiguration"),
+		NodeRegistration: c.nodeRegistration(controlPlane),
+		SkipPhases:       skipPhases,
+	}
+	join.Discovery.BootstrapToken.APIServerEndpoint = c.ControlPlaneEndpoint
+	join.Discovery.BootstrapToken.Token = c.Token
+	join.Discovery.BootstrapToken.UnsafeSkipCAVerification = true
+	if controlPlane {
+		join.ControlPlane = &joinControlPlane{LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443}}
+	}
+	return joinDocs(join)
+}
+
+func (c Config) validate() error {
+	for name, v := range map[string]string{
+		"cluster name": c.ClusterName, "kubernetes version": c.KubernetesVersion, "node name": c.NodeName,
+		"node IP": c.NodeIP, "control plane endpoint": c.ControlPlaneEndpoint, "token": c.Token,
+		"pod subnet": c.PodSubnet, "service subnet": c.ServiceSubnet, "DNS domain": c.DNSDomain,
+	} {
+		if v == "" {
+			return fmt.Errorf("kubeadm config: %s is empty", name)
+		}
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// KubeletConfig is the kubelet configuration every node shares.
+func KubeletConfig() *kubeletv1beta1.KubeletConfiguration {
+	return &kubeletv1beta1.KubeletConfiguration{
+		TypeMeta: metav1.TypeMeta{APIVersion: "kubelet.config.k8s.io/v1beta1", Kind: "KubeletConfiguration"},
+		// containerd's runc runs with cgroupfs too (see the node's containerd config).
+		CgroupDriver: "cgroupfs",
+		// Many hosts (ours included) still run cgroup v1, which kubelet 1.35+ refuses by default.
+		FailCgroupV1: ptr(false),
+		// A laptop with swap on must still run a learning cluster.
+		FailSwapOn: ptr(false),
+		// The node's disk is the host's disk: never evict pods or images because the host's
+		// disk is fuller than a real node's would be.
+		EvictionHard: map[string]string{
+			"nodefs.available": "0%", "nodefs.inodesFree": "0%",
+			"imagefs.available": "0%", "imagefs.inodesFree": "0%",
+		},
+		ImageGCHighThresholdPercent: ptr[int32](100),
+		ContainerRuntimeEndpoint:    CRISocket,
+	}
+}
+
+// KubeProxyConfig is kube-proxy's configuration.
+func KubeProxyConfig() *proxyv1alpha1.KubeProxyConfiguration {
+	return &proxyv1alpha1.KubeProxyConfiguration{
+		TypeMeta: metav1.TypeMeta{APIVersion: "kubeproxy.config.k8s.io/v1alpha1", Kind: "KubeProxyConfiguration"},
+		// iptables: IPVS needs kernel modules a container cannot load, and nftables mode
+		// needs a newer kernel feature set than some hosts have.
+		Mode: "iptables",
+		IPTables: proxyv1alpha1.KubeProxyIPTablesConfiguration{
+			// Apply Service changes within a second: learners watch them happen.
+			MinSyncPeriod: metav1.Duration{Duration: 1e9},
+		},
+		Conntrack: proxyv1alpha1.KubeProxyConntrackConfiguration{
+			// nf_conntrack_max is host-wide and read-only in a container: leave it alone.
+			MaxPerCore: ptr[int32](0),
+		},
+	}
+}
+
+// joinDocs marshals each object as YAML and joins them as one multi-document file.
+func joinDocs(objs ...any) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		data, err := yaml.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		buf.Write(data)
+	}
+	return buf.Bytes(), nil
+}

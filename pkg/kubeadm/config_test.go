@@ -1,0 +1,155 @@
+package kubeadm
+
+import (
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func testConfig() Config {
+	return Config{
+		ClusterName: "lab", KubernetesVersion: "v1.37.2", NodeName: "lab-control-plane",
+		NodeIP: "172.30.0.2", ControlPlaneEndpoint: "lab-control-plane:6443",
+		CertSANs: []string{"lab-control-plane"}, PodSubnet: "10.244.0.0/16",
+		ServiceSubnet: "10.96.0.0/16", DNSDomain: "cluster.local", Token: "abcdef.0123456789abcdef",
+		Schedulable: true,
+	}
+}
+
+// docs splits a multi-document YAML file into maps keyed by kind.
+func docs(t *testing.T, data []byte) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, d := range strings.Split(string(data), "\n---\n") {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(d), &m); err != nil {
+			t.Fatalf("document does not parse: %v\n%s", err, d)
+		}
+		kind, _ := m["kind"].(string)
+		if kind == "" {
+			t.Fatalf("document without kind:\n%s", d)
+		}
+		out[kind] = m
+	}
+	return out
+}
+
+func get(m map[string]any, path ...string) any {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[p]
+	}
+	return cur
+}
+
+func TestInitConfig(t *testing.T) {
+	data, err := InitConfig(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs(t, data)
+	for _, kind := range []string{"InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"} {
+		if d[kind] == nil {
+			t.Fatalf("missing %s in:\n%s", kind, data)
+		}
+	}
+	checks := []struct {
+		kind string
+		path []string
+		want any
+	}{
+		{"InitConfiguration", []string{"apiVersion"}, "kubeadm.k8s.io/v1beta4"},
+		{"InitConfiguration", []string{"nodeRegistration", "name"}, "lab-control-plane"},
+		{"InitConfiguration", []string{"nodeRegistration", "criSocket"}, "unix:///run/containerd/containerd.sock"},
+		{"InitConfiguration", []string{"nodeRegistration", "imagePullPolicy"}, "Never"},
+		{"InitConfiguration", []string{"localAPIEndpoint", "advertiseAddress"}, "172.30.0.2"},
+		{"ClusterConfiguration", []string{"kubernetesVersion"}, "v1.37.2"},
+		{"ClusterConfiguration", []string{"controlPlaneEndpoint"}, "lab-control-plane:6443"},
+		{"ClusterConfiguration", []string{"networking", "podSubnet"}, "10.244.0.0/16"},
+		{"ClusterConfiguration", []string{"networking", "serviceSubnet"}, "10.96.0.0/16"},
+		{"ClusterConfiguration", []string{"networking", "dnsDomain"}, "cluster.local"},
+		{"KubeletConfiguration", []string{"cgroupDriver"}, "cgroupfs"},
+		{"KubeletConfiguration", []string{"failCgroupV1"}, false},
+		{"KubeletConfiguration", []string{"failSwapOn"}, false},
+		{"KubeletConfiguration", []string{"evictionHard", "nodefs.available"}, "0%"},
+		{"KubeletConfiguration", []string{"imageGCHighThresholdPercent"}, float64(100)},
+		{"KubeProxyConfiguration", []string{"mode"}, "iptables"},
+		{"KubeProxyConfiguration", []string{"conntrack", "maxPerCore"}, float64(0)},
+	}
+	for _, c := range checks {
+		if got := get(d[c.kind], c.path...); got != c.want {
+			t.Errorf("%s %s = %#v, want %#v", c.kind, strings.Join(c.path, "."), got, c.want)
+		}
+	}
+	// A schedulable (single-node) control plane has an explicit empty taint list.
+	if taints, ok := get(d["InitConfiguration"], "nodeRegistration", "taints").([]any); !ok || len(taints) != 0 {
+		t.Errorf("taints = %#v, want an empty list", get(d["InitConfiguration"], "nodeRegistration", "taints"))
+	}
+	if skip := get(d["InitConfiguration"], "skipPhases"); len(skip.([]any)) != 1 || skip.([]any)[0] != "preflight" {
+		t.Errorf("skipPhases = %v", skip)
+	}
+	sans := get(d["ClusterConfiguration"], "apiServer", "certSANs").([]any)
+	for _, want := range []string{"localhost", "127.0.0.1", "lab-control-plane"} {
+		found := false
+		for _, s := range sans {
+			found = found || s == want
+		}
+		if !found {
+			t.Errorf("certSANs %v lack %s", sans, want)
+		}
+	}
+	tokens := get(d["InitConfiguration"], "bootstrapTokens").([]any)
+	if get(tokens[0].(map[string]any), "token") != "abcdef.0123456789abcdef" {
+		t.Errorf("bootstrap token not rendered: %v", tokens)
+	}
+}
+
+func TestTaintsKeptForMultiNodeControlPlanes(t *testing.T) {
+	c := testConfig()
+	c.Schedulable = false
+	data, err := InitConfig(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, present := docs(t, data)["InitConfiguration"]["nodeRegistration"].(map[string]any)["taints"]; present {
+		t.Errorf("taints must be left to kubeadm's default when the control plane is not schedulable:\n%s", data)
+	}
+}
+
+func TestJoinConfig(t *testing.T) {
+	c := testConfig()
+	c.NodeName, c.NodeIP = "lab-worker", "172.30.0.3"
+	worker, err := JoinConfig(c, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs(t, worker)["JoinConfiguration"]
+	if get(d, "discovery", "bootstrapToken", "apiServerEndpoint") != "lab-control-plane:6443" ||
+		get(d, "discovery", "bootstrapToken", "token") != "abcdef.0123456789abcdef" ||
+		get(d, "nodeRegistration", "name") != "lab-worker" {
+		t.Errorf("worker join config wrong:\n%s", worker)
+	}
+	if get(d, "controlPlane") != nil {
+		t.Errorf("a worker must not have a controlPlane section:\n%s", worker)
+	}
+	cp, err := JoinConfig(c, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get(docs(t, cp)["JoinConfiguration"], "controlPlane", "localAPIEndpoint", "advertiseAddress") != "172.30.0.3" {
+		t.Errorf("control plane join config wrong:\n%s", cp)
+	}
+}
+
+func TestConfigRejectsMissingFields(t *testing.T) {
+	c := testConfig()
+	c.Token = ""
+	if _, err := InitConfig(c); err == nil || !strings.Contains(err.Error(), "token") {
+		t.Errorf("want an error naming the token, got %v", err)
+	}
+}

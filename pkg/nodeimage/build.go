@@ -1,0 +1,573 @@
+// Package nodeimage builds kubelab's node image from source: Kubernetes, etcd, CoreDNS,
+// containerd and pause from the Go module proxy and the Kubernetes module, a Debian root
+// filesystem from Debian's mirror, and every image a cluster runs preloaded into the
+// node's containerd. No container registry is involved at any point.
+package nodeimage
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	kubelab "github.com/kubelab/kubelab"
+	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/ui"
+)
+
+// recipeVersion changes whenever this builder changes what goes into an image.
+const recipeVersion = "2026-11-23.1"
+
+// LabelInputs is the image label holding the hash of everything an image was built from.
+const LabelInputs = "io.kubelab.inputs"
+
+// DefaultKubernetesVersion is the version `kubelab build node-image` builds by default.
+const DefaultKubernetesVersion = "v1.37.2"
+
+// DefaultImage is the node image name for a Kubernetes version.
+func DefaultImage(version string) string { return "kubelab/node:" + version }
+
+// Options of a node-image build.
+type Options struct {
+	KubernetesVersion string
+	Image             string
+	CacheDir          string // Go wrapper modules, binaries and the Debian root filesystem
+	Force             bool   // rebuild the images even when their inputs are unchanged
+}
+
+// DefaultCacheDir is $XDG_CACHE_HOME/kubelab (~/.cache/kubelab).
+func DefaultCacheDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "kubelab")
+	}
+	return filepath.Join(os.TempDir(), "kubelab-cache")
+}
+
+type builder struct {
+	opts  Options
+	dc    *docker.Client
+	rel   Release
+	gob   *goBuilder
+	debug func(string, ...any)
+
+	rootfs     string     // the Debian root filesystem on disk
+	rootfsDone chan error // debootstrap runs while Go compiles
+	bins       map[string]string
+	baseRef    string
+	componentRefs []string
+}
+
+// Build makes the node image, skipping every part whose inputs did not change.
+func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) error {
+	if opts.KubernetesVersion == "" {
+		opts.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if opts.Image == "" {
+		opts.Image = DefaultImage(opts.KubernetesVersion)
+	}
+	if opts.CacheDir == "" {
+		opts.CacheDir = DefaultCacheDir()
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return errors.New("the Go toolchain is not installed: kubelab builds Kubernetes from source and needs `go` on PATH")
+	}
+	if err := dc.Ping(ctx); err != nil {
+		return err
+	}
+	b := &builder{opts: opts, dc: dc, gob: &goBuilder{dir: opts.CacheDir}, bins: map[string]string{}}
+
+	st.Start("Resolving Kubernetes " + opts.KubernetesVersion)
+	rel, err := resolveRelease(ctx, opts.KubernetesVersion)
+	if err != nil {
+		st.End(err)
+		return err
+	}
+	b.rel = rel
+	recipe, err := b.recipeHash()
+	if err != nil {
+		st.End(err)
+		return err
+	}
+	if label, exists, err := dc.ImageLabel(ctx, opts.Image, LabelInputs); err != nil {
+		st.End(err)
+		return err
+	} else if exists && label == recipe && !opts.Force {
+		st.End(nil)
+		st.Infof("Node image %s is up to date (inputs %s).", opts.Image, recipe)
+		return nil
+	}
+
+	// debootstrap is network-bound and Go is CPU-bound: run them side by side.
+	pkgs := readPackageList(mustRead("base/packages.txt"))
+	b.rootfs = filepath.Join(opts.CacheDir, "rootfs", "debian-"+debianSuite+"-"+hashOf(pkgs, debianMirror()))
+	b.rootfsDone = make(chan error, 1)
+	bgCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { b.rootfsDone <- debootstrap(bgCtx, b.rootfs, pkgs) }()
+
+	steps := []struct {
+		title string
+		run   func(context.Context) error
+	}{
+		{"Building Kubernetes " + rel.Kubernetes + " from source", b.buildKubernetes},
+		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s", rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause), b.buildComponents},
+		{"Building the Debian " + debianSuite + " base image", b.buildBase},
+		{"Building component images", b.buildComponentImages},
+		{"Preloading images into " + opts.Image, func(ctx context.Context) error { return b.buildNode(ctx, recipe) }},
+	}
+	for _, s := range steps {
+		st.Start(s.title)
+		err := s.run(ctx)
+		st.End(err)
+		if err != nil {
+			return err
+		}
+	}
+	if size, err := dc.ImageSize(ctx, opts.Image); err == nil {
+		st.Infof("Built %s (%d MB).", opts.Image, size/1e6)
+	}
+	return nil
+}
+
+func mustRead(name string) []byte {
+	data, err := images.Files.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at compile time: cannot be missing
+	}
+	return data
+}
+
+// recipeHash covers every input of the node image without building anything, so an
+// up-to-date image is recognised in about a second.
+func (b *builder) recipeHash() (string, error) {
+	recipes, err := hashFS(images.Files)
+	if err != nil {
+		return "", err
+	}
+	source, err := hashFS(kubelab.Source)
+	if err != nil {
+		return "", err
+	}
+	r := b.rel
+	return hashOf(recipeVersion, r.Kubernetes, r.Etcd, r.CoreDNS, r.Pause, containerdVersion, recipes, source, goVersion(), debianMirror()), nil
+}
+
+func (b *builder) buildKubernetes(ctx context.Context) error {
+	w, builds, err := b.rel.kubernetesBuild(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := b.gob.build(ctx, w, builds)
+	if err != nil {
+		return err
+	}
+	for _, name := range kubernetesBinaries {
+		b.bins[name] = filepath.Join(dir, name)
+	}
+	return nil
+}
+
+func (b *builder) buildComponents(ctx context.Context) error {
+	type job struct {
+		spec  func(context.Context) (goWrapper, []goBuild, error)
+		names []string
+	}
+	jobs := []job{
+		{b.rel.etcdBuild, []string{"etcd"}},
+		{b.rel.corednsBuild, []string{"coredns"}},
+		{containerdBuild, []string{"containerd", "ctr", "containerd-shim-runc-v2"}},
+		{echoBuild, []string{"kubelab-echo"}},
+	}
+	for _, j := range jobs {
+		w, builds, err := j.spec(ctx)
+		if err != nil {
+			return err
+		}
+		dir, err := b.gob.build(ctx, w, builds)
+		if err != nil {
+			return err
+		}
+		for _, n := range j.names {
+			b.bins[n] = filepath.Join(dir, n)
+		}
+	}
+	pause, err := b.buildPause(ctx)
+	b.bins["pause"] = pause
+	return err
+}
+
+func echoBuild(context.Context) (goWrapper, []goBuild, error) {
+	return goWrapper{Name: "kubelab", Tree: kubelab.Source}, []goBuild{{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"}}, nil
+}
+
+// buildPause compiles Kubernetes' own pause.c statically (it is C, not Go).
+func (b *builder) buildPause(ctx context.Context) (string, error) {
+	src := filepath.Join(b.rel.k8sDir, "build/pause/linux/pause.c")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(b.opts.CacheDir, "bin", "pause-"+b.rel.Pause+"-"+hashOf(string(data)))
+	out := filepath.Join(dir, "pause")
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		return "", errors.New("gcc is not installed (needed for the pause binary): apt-get install gcc libc6-dev")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "gcc", "-Os", "-Wall", "-static", "-DVERSION=v"+b.rel.Pause, "-o", out+".tmp", src)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("gcc pause.c: %v\n%s", err, msg)
+	}
+	return out, os.Rename(out+".tmp", out)
+}
+
+// buildBase imports the Debian root filesystem plus kubelab's node files and containerd
+// as the base image.
+func (b *builder) buildBase(ctx context.Context) error {
+	if err := <-b.rootfsDone; err != nil {
+		return err
+	}
+	overlay, err := hashFS(images.Files)
+	if err != nil {
+		return err
+	}
+	var binHashes []string
+	for _, n := range []string{"containerd", "ctr", "containerd-shim-runc-v2"} {
+		binHashes = append(binHashes, b.bins[n])
+	}
+	hash := hashOf(b.rootfs, overlay, binHashes)
+	b.baseRef = "kubelab/base:" + debianSuite + "-" + hash
+	return b.importIfChanged(ctx, b.baseRef, hash, []string{
+		`ENTRYPOINT ["/usr/local/bin/kubelab-entrypoint"]`,
+		`CMD ["/sbin/init"]`,
+		"ENV container=docker",
+	}, func(t *tarWriter) error {
+		if err := t.embedded(images.Files, "base/rootfs"); err != nil {
+			return err
+		}
+		for _, n := range []string{"containerd", "ctr", "containerd-shim-runc-v2"} {
+			if err := t.hostFile("usr/local/bin/"+n, 0o755, b.bins[n]); err != nil {
+				return err
+			}
+		}
+		for _, unit := range []string{"containerd.service", "kubelet.service"} {
+			if err := t.symlink("etc/systemd/system/multi-user.target.wants/"+unit, "/etc/systemd/system/"+unit); err != nil {
+				return err
+			}
+		}
+		if err := t.symlink("etc/systemd/system/default.target", "/lib/systemd/system/multi-user.target"); err != nil {
+			return err
+		}
+		// Units that make no sense in a container, or only slow its boot down.
+		for _, unit := range maskedUnits {
+			if err := t.symlink("etc/systemd/system/"+unit, "/dev/null"); err != nil {
+				return err
+			}
+		}
+		// Filled in by the entrypoint on first boot: each node gets its own.
+		if err := t.file("etc/machine-id", 0o444, nil); err != nil {
+			return err
+		}
+		return t.tree(b.rootfs)
+	})
+}
+
+var maskedUnits = []string{
+	"getty.target", "console-getty.service", "systemd-firstboot.service",
+	"systemd-modules-load.service", "sys-kernel-debug.mount", "sys-kernel-tracing.mount",
+	"sys-kernel-config.mount", "systemd-remount-fs.service", "apt-daily.timer",
+	"apt-daily-upgrade.timer", "e2scrub_all.timer", "fstrim.timer", "dpkg-db-backup.timer",
+}
+
+// importIfChanged imports a root filesystem written by fill as ref, unless ref already
+// carries the same inputs hash.
+func (b *builder) importIfChanged(ctx context.Context, ref, hash string, changes []string, fill func(*tarWriter) error) error {
+	if label, exists, err := b.dc.ImageLabel(ctx, ref, LabelInputs); err != nil {
+		return err
+	} else if exists && label == hash && !b.opts.Force {
+		return nil
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		t := newTarWriter(pw)
+		err := fill(t)
+		if err == nil {
+			err = t.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	changes = append(changes, "LABEL "+LabelInputs+"="+hash)
+	err := b.dc.ImportImage(ctx, pr, ref, changes)
+	pr.Close()
+	return err
+}
+
+const defaultPath = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// minimalEtc gives a static binary the users and files libraries expect.
+func minimalEtc(t *tarWriter) error {
+	files := map[string]string{
+		"etc/passwd":        "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+		"etc/group":         "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n",
+		"etc/nsswitch.conf": "hosts: files dns\n",
+	}
+	for _, name := range []string{"etc/group", "etc/nsswitch.conf", "etc/passwd"} {
+		if err := t.file(name, 0o644, []byte(files[name])); err != nil {
+			return err
+		}
+	}
+	return t.dir("tmp", 0o1777)
+}
+
+type componentImage struct {
+	ref     string
+	bins    map[string]string // path in image → binary name
+	changes []string
+	extra   func(*tarWriter) error
+}
+
+func (b *builder) componentImages() []componentImage {
+	r := b.rel
+	var imgs []componentImage
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		imgs = append(imgs, componentImage{
+			ref:     r.controlPlaneImage(name),
+			bins:    map[string]string{"usr/local/bin/" + name: name},
+			changes: []string{fmt.Sprintf(`ENTRYPOINT ["/usr/local/bin/%s"]`, name)},
+		})
+	}
+	imgs = append(imgs,
+		componentImage{
+			ref:     r.controlPlaneImage("kube-proxy"),
+			bins:    map[string]string{"usr/local/bin/kube-proxy": "kube-proxy"},
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/kube-proxy"]`},
+			// kube-proxy programs the node with iptables and conntrack: ship Debian's,
+			// with only the packages they need.
+			extra: b.debianSubset("iptables", "conntrack"),
+		},
+		componentImage{
+			ref:     r.etcdImage(),
+			bins:    map[string]string{"usr/local/bin/etcd": "etcd"},
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/etcd"]`},
+			extra:   func(t *tarWriter) error { return t.dir("var/lib/etcd", 0o700) },
+		},
+		componentImage{
+			ref:     r.corednsImage(),
+			bins:    map[string]string{"coredns": "coredns"},
+			changes: []string{`ENTRYPOINT ["/coredns"]`},
+		},
+		componentImage{
+			ref:     r.pauseImage(),
+			bins:    map[string]string{"pause": "pause"},
+			changes: []string{`ENTRYPOINT ["/pause"]`, "USER 65535:65535"},
+		},
+		componentImage{
+			ref:     echoImage,
+			bins:    map[string]string{"usr/local/bin/kubelab-echo": "kubelab-echo"},
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-echo"]`, "EXPOSE 8080", "USER 65532:65532"},
+		},
+	)
+	return imgs
+}
+
+// debianSubset copies the files of some Debian packages, with their dependencies, from
+// the base root filesystem.
+func (b *builder) debianSubset(pkgs ...string) func(*tarWriter) error {
+	return func(t *tarWriter) error {
+		closure, err := dpkgClosure(b.rootfs, pkgs)
+		if err != nil {
+			return err
+		}
+		for _, p := range closure {
+			files, err := packageFiles(b.rootfs, p)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				if err := t.fromDisk(b.rootfs, f); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return err
+				}
+			}
+		}
+		// update-alternatives links (iptables → iptables-nft) belong to no package.
+		alts, _ := filepath.Glob(filepath.Join(b.rootfs, "etc/alternatives/ip*tables*"))
+		for _, a := range alts {
+			rel, _ := filepath.Rel(b.rootfs, a)
+			if err := t.fromDisk(b.rootfs, rel); err != nil {
+				return err
+			}
+			link, _ := filepath.Glob(filepath.Join(b.rootfs, "usr/sbin", filepath.Base(a)))
+			for _, l := range link {
+				rel, _ := filepath.Rel(b.rootfs, l)
+				if err := t.fromDisk(b.rootfs, rel); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func (b *builder) buildComponentImages(ctx context.Context) error {
+	b.componentRefs = nil
+	for _, img := range b.componentImages() {
+		var binHashes []string
+		for dst, name := range img.bins {
+			h, err := fileHash(b.bins[name])
+			if err != nil {
+				return err
+			}
+			binHashes = append(binHashes, dst+"="+h)
+		}
+		extra := ""
+		if img.extra != nil {
+			extra = b.rootfs // the Debian subset comes from this root filesystem
+		}
+		hash := hashOf(recipeVersion, img.ref, img.changes, binHashes, extra)
+		changes := append([]string{defaultPath}, img.changes...)
+		err := b.importIfChanged(ctx, img.ref, hash, changes, func(t *tarWriter) error {
+			if err := minimalEtc(t); err != nil {
+				return err
+			}
+			for dst, name := range img.bins {
+				if err := t.hostFile(dst, 0o755, b.bins[name]); err != nil {
+					return err
+				}
+			}
+			if img.extra != nil {
+				return img.extra(t)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		b.componentRefs = append(b.componentRefs, img.ref)
+	}
+	return nil
+}
+
+func fileHash(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	// Binaries live in directories named by the hash of their build inputs: the path and
+	// size identify them without reading 100 MB files.
+	return hashOf(path, st.Size()), nil
+}
+
+// buildNode starts a container of the base image, imports every component image into
+// its containerd (unpacked, so pods start without unpacking), and commits the result.
+func (b *builder) buildNode(ctx context.Context, recipe string) error {
+	sec, err := b.dc.DetectSecurity(ctx, b.baseRef)
+	if err != nil {
+		return err
+	}
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	name := "kubelab-build-" + hex.EncodeToString(suffix)
+	const work = "/kubelab-build"
+	if err := b.dc.RunBuildContainer(ctx, name, b.baseRef, sec, work); err != nil {
+		return err
+	}
+	defer b.dc.DeleteNode(context.WithoutCancel(ctx), name)
+
+	// Kubernetes' node binaries.
+	pr, pw := io.Pipe()
+	go func() {
+		t := newTarWriter(pw)
+		var err error
+		for _, n := range []string{"kubelet", "kubeadm", "kubectl"} {
+			if err = t.hostFile("usr/local/bin/"+n, 0o755, b.bins[n]); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = t.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	if err := b.dc.Extract(ctx, name, "/", pr); err != nil {
+		return err
+	}
+
+	// containerd's store is built on the volume (overlayfs cannot sit on the container's
+	// own overlay root) and copied into the image afterwards.
+	sock := "/run/kubelab-build/containerd.sock"
+	run := func(stdin io.Reader, cmd ...string) error {
+		return b.dc.Exec(ctx, name, cmd, docker.ExecOptions{Stdin: stdin})
+	}
+	if err := run(nil, "sh", "-c", "mkdir -p /run/kubelab-build && printf 'version = 3\\n' > "+work+"/config.toml && "+
+		"(containerd --config "+work+"/config.toml --root "+work+"/containerd --state /run/kubelab-build --address "+sock+
+		" >"+work+"/containerd.log 2>&1 &)"); err != nil {
+		return err
+	}
+	ctr := []string{"ctr", "--address", sock, "--namespace", "k8s.io"}
+	if err := waitFor(ctx, 30*time.Second, func() error { return run(nil, append(ctr, "version")...) }); err != nil {
+		var log bytes.Buffer
+		_ = b.dc.Exec(ctx, name, []string{"cat", work + "/containerd.log"}, docker.ExecOptions{Stdout: &log, Stderr: &log})
+		return fmt.Errorf("containerd did not start in the build container: %v\n%s", err, tailLines(log.String(), 20))
+	}
+	saved, err := b.dc.SaveImages(ctx, b.componentRefs)
+	if err != nil {
+		return err
+	}
+	defer saved.Close()
+	// --discard-unpacked-layers: keep only the unpacked snapshots, not a second copy of
+	// every layer; a node never pushes images, so the blobs are dead weight.
+	if err := run(saved, append(ctr, "images", "import", "--local", "--snapshotter", "overlayfs", "--discard-unpacked-layers", "-")...); err != nil {
+		return err
+	}
+	if err := run(nil, "sh", "-c", "pkill -x containerd; while pgrep -x containerd >/dev/null; do sleep 0.1; done; "+
+		"mkdir -p /var/lib/containerd && cp -a "+work+"/containerd/. /var/lib/containerd/ && rm -rf /run/kubelab-build"); err != nil {
+		return err
+	}
+	old := b.dc.ImageID(ctx, b.opts.Image)
+	if err := b.dc.CommitContainer(ctx, name, b.opts.Image, []string{
+		`ENTRYPOINT ["/usr/local/bin/kubelab-entrypoint"]`,
+		`CMD ["/sbin/init"]`,
+		"LABEL " + LabelInputs + "=" + recipe,
+		"LABEL io.kubelab.kubernetes-version=" + b.rel.Kubernetes,
+	}); err != nil {
+		return err
+	}
+	if old != "" && old != b.dc.ImageID(ctx, b.opts.Image) {
+		_ = b.dc.RemoveImage(ctx, old) // the previous build, unless a node still uses it
+	}
+	return nil
+}
+
+// waitFor retries check until it succeeds or timeout passes, backing off from 50 ms.
+func waitFor(ctx context.Context, timeout time.Duration, check func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	delay := 50 * time.Millisecond
+	for {
+		err := check()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		if delay < time.Second {
+			delay *= 2
+		}
+	}
+}
+

@@ -1,0 +1,10 @@
+// Package kubelab carries the source of kubelab's own in-cluster programs, so that the
+// node-image builder can compile them from any kubelab binary, not only from a checkout.
+package kubelab
+
+import "embed"
+
+// Source is a copy of this module holding the programs that run inside clusters.
+//
+//go:embed go.mod go.sum cmd/kubelab-echo
+var Source embed.FS
