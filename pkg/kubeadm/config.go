@@ -122,7 +122,9 @@ type joinConfiguration struct {
 	SkipPhases       []string          `json:"skipPhases,omitempty"`
 }
 
-func typeMeta(kind string) metav1.TypeMeta { return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind} }
+func typeMeta(kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
 
 func (c Config) nodeRegistration(controlPlane bool) nodeRegistration {
 	nr := nodeRegistration{

@@ -187,4 +187,3 @@ func TestPath(t *testing.T) {
 		t.Errorf("Path = %q", got)
 	}
 }
-

@@ -58,10 +58,10 @@ type builder struct {
 	gob   *goBuilder
 	debug func(string, ...any)
 
-	rootfs     string     // the Debian root filesystem on disk
-	rootfsDone chan error // debootstrap runs while Go compiles
-	bins       map[string]string
-	baseRef    string
+	rootfs        string     // the Debian root filesystem on disk
+	rootfsDone    chan error // debootstrap runs while Go compiles
+	bins          map[string]string
+	baseRef       string
 	componentRefs []string
 }
 
@@ -570,4 +570,3 @@ func waitFor(ctx context.Context, timeout time.Duration, check func() error) err
 		}
 	}
 }
-

@@ -26,7 +26,7 @@ type goWrapper struct {
 	// GoDirective and Godebug mirror the required module's own go.mod, so the programs
 	// behave as their upstream builds do.
 	GoDirective string
-	Godebug     []string // key=value
+	Godebug     []string          // key=value
 	Replace     []string          // "path => path version" lines
 	Exclude     []string          // "path version" lines
 	Tools       []string          // packages built from the dependency
