@@ -81,7 +81,7 @@ func cniConfig(podCIDR string) ([]byte, error) {
 				"ipam": map[string]any{
 					"type":   "host-local",
 					"ranges": [][]map[string]string{{{"subnet": podCIDR}}},
-					"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
+					// No routes here: isDefaultGateway already adds the default route.
 				},
 			},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},

@@ -43,6 +43,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
 	f.StringVar(&cfg.Image, "image", nodeimage.DefaultImage(nodeimage.DefaultKubernetesVersion), "node image")
 	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")
+	f.IntVar(&cfg.Networking.APIServerPort, "api-server-port", 0, "host port of the API server on 127.0.0.1 (default: a free port)")
 	f.BoolVar(&opts.Retain, "retain", false, "keep the nodes if the create fails, to debug it")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file to add the cluster to (default $KUBECONFIG or ~/.kube/config)")
 	create.AddCommand(clusterCmd)

@@ -487,14 +487,15 @@ func tail(s string, n int) string {
 func (c *Client) WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
+	now := time.Now()
 	rel := strings.TrimPrefix(path, "/")
 	dirs := strings.Split(rel, "/")
 	for i := 1; i < len(dirs); i++ {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: strings.Join(dirs[:i], "/") + "/", Mode: 0o755}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: strings.Join(dirs[:i], "/") + "/", Mode: 0o755, ModTime: now}); err != nil {
 			return err
 		}
 	}
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: mode, Size: int64(len(data))}); err != nil {
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: mode, Size: int64(len(data)), ModTime: now}); err != nil {
 		return err
 	}
 	if _, err := tw.Write(data); err != nil {

@@ -62,7 +62,10 @@ func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 // RunBuildContainer starts a container of image that only sleeps (no init), with a
 // volume mounted at volumeTarget, for a builder to exec commands in and then commit.
 func (c *Client) RunBuildContainer(ctx context.Context, name, img string, sec Security, volumeTarget string) error {
+	reap := true
 	host := &container.HostConfig{
+		// An init as PID 1 reaps the daemons the builder starts and stops with exec.
+		Init:        &reap,
 		SecurityOpt: []string{"seccomp=unconfined", "apparmor=unconfined"},
 		Mounts:      []mount.Mount{{Type: mount.TypeVolume, Source: VolumeName(name), Target: volumeTarget}},
 	}

@@ -23,9 +23,6 @@ import (
 	"github.com/kubelab/kubelab/pkg/ui"
 )
 
-// recipeVersion changes whenever this builder changes what goes into an image.
-const recipeVersion = "2026-11-23.1"
-
 // LabelInputs is the image label holding the hash of everything an image was built from.
 const LabelInputs = "io.kubelab.inputs"
 
@@ -157,7 +154,7 @@ func (b *builder) recipeHash() (string, error) {
 		return "", err
 	}
 	r := b.rel
-	return hashOf(recipeVersion, r.Kubernetes, r.Etcd, r.CoreDNS, r.Pause, containerdVersion, recipes, source, goVersion(), debianMirror()), nil
+	return hashOf(builderHash(), r.Kubernetes, r.Etcd, r.CoreDNS, r.Pause, containerdVersion, recipes, source, goVersion(), debianMirror()), nil
 }
 
 func (b *builder) buildKubernetes(ctx context.Context) error {
@@ -247,7 +244,7 @@ func (b *builder) buildBase(ctx context.Context) error {
 	for _, n := range []string{"containerd", "ctr", "containerd-shim-runc-v2"} {
 		binHashes = append(binHashes, b.bins[n])
 	}
-	hash := hashOf(b.rootfs, overlay, binHashes)
+	hash := hashOf(builderHash(), b.rootfs, overlay, binHashes)
 	b.baseRef = "kubelab/base:" + debianSuite + "-" + hash
 	return b.importIfChanged(ctx, b.baseRef, hash, []string{
 		`ENTRYPOINT ["/usr/local/bin/kubelab-entrypoint"]`,
@@ -390,6 +387,15 @@ func (b *builder) debianSubset(pkgs ...string) func(*tarWriter) error {
 		if err != nil {
 			return err
 		}
+		// Merged /usr: /lib64 → usr/lib64 and friends belong to no package, yet every
+		// dynamic binary names its loader through /lib64.
+		for _, top := range []string{"bin", "sbin", "lib", "lib64"} {
+			if st, err := os.Lstat(filepath.Join(b.rootfs, top)); err == nil && st.Mode()&os.ModeSymlink != 0 {
+				if err := t.fromDisk(b.rootfs, top); err != nil {
+					return err
+				}
+			}
+		}
 		for _, p := range closure {
 			files, err := packageFiles(b.rootfs, p)
 			if err != nil {
@@ -435,7 +441,7 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		if img.extra != nil {
 			extra = b.rootfs // the Debian subset comes from this root filesystem
 		}
-		hash := hashOf(recipeVersion, img.ref, img.changes, binHashes, extra)
+		hash := hashOf(builderHash(), img.ref, img.changes, binHashes, extra)
 		changes := append([]string{defaultPath}, img.changes...)
 		err := b.importIfChanged(ctx, img.ref, hash, changes, func(t *tarWriter) error {
 			if err := minimalEtc(t); err != nil {
@@ -529,6 +535,15 @@ func (b *builder) buildNode(ctx context.Context, recipe string) error {
 	// --discard-unpacked-layers: keep only the unpacked snapshots, not a second copy of
 	// every layer; a node never pushes images, so the blobs are dead weight.
 	if err := run(saved, append(ctr, "images", "import", "--local", "--snapshotter", "overlayfs", "--discard-unpacked-layers", "-")...); err != nil {
+		return err
+	}
+	// Collect the discarded layers now: removing an image with --sync runs the garbage
+	// collector before it returns.
+	gcTag := "kubelab.local/gc:" + hex.EncodeToString(suffix)
+	if err := run(nil, append(ctr, "images", "tag", b.rel.pauseImage(), gcTag)...); err != nil {
+		return err
+	}
+	if err := run(nil, append(ctr, "images", "rm", "--sync", gcTag)...); err != nil {
 		return err
 	}
 	if err := run(nil, "sh", "-c", "pkill -x containerd; while pgrep -x containerd >/dev/null; do sleep 0.1; done; "+

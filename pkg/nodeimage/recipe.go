@@ -1,0 +1,20 @@
+package nodeimage
+
+import (
+	"embed"
+	"sync"
+)
+
+// The builder's own source is part of every image's inputs: a change to how images are
+// made rebuilds them, with no version number to remember to bump.
+//
+//go:embed build.go components.go gobuild.go rootfs.go
+var builderSource embed.FS
+
+var builderHash = sync.OnceValue(func() string {
+	h, err := hashFS(builderSource)
+	if err != nil {
+		panic(err) // embedded at compile time
+	}
+	return h
+})
