@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 
 // requireDocker returns an SDK client, failing (in CI) or skipping (elsewhere) when no
 // daemon answers: in CI an e2e test never skips.
-func requireDocker(t *testing.T) *client.Client {
+func requireDocker(t testing.TB) *client.Client {
 	t.Helper()
 	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err == nil {
@@ -71,7 +71,7 @@ type result struct {
 }
 
 // kubelab runs the CLI with extra environment entries (KEY=VALUE).
-func kubelab(t *testing.T, env []string, args ...string) result {
+func kubelab(t testing.TB, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -87,7 +87,7 @@ func kubelab(t *testing.T, env []string, args ...string) result {
 }
 
 // clientset connects to the context kubelab-<name> of a kubeconfig file.
-func clientset(t *testing.T, kubeconfigPath, name string) *kubernetes.Clientset {
+func clientset(t testing.TB, kubeconfigPath, name string) *kubernetes.Clientset {
 	t.Helper()
 	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: kubeconfigPath}
 	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: "kubelab-" + name}).ClientConfig()
@@ -101,6 +101,6 @@ func clientset(t *testing.T, kubeconfigPath, name string) *kubernetes.Clientset 
 	return cs
 }
 
-func tempKubeconfig(t *testing.T) string {
+func tempKubeconfig(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "kubeconfig")
 }

@@ -1,14 +1,17 @@
 // kubelab-echo is a tiny HTTP server for learning Kubernetes: it answers every request
 // with what it received and where it runs (pod name, node), and logs each request. Run
-// as "kubelab-echo get URL" it is also a client, so a pod can test a Service from inside.
+// as "kubelab-echo get URL" it is also a client, so a pod can test a Service from inside,
+// and "kubelab-echo lookup [-retry DURATION] NAME" resolves a name through the pod's DNS.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -19,8 +22,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "get" {
-		os.Exit(get(os.Args[2:]))
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "get":
+			os.Exit(get(os.Args[2:]))
+		case "lookup":
+			os.Exit(lookup(os.Args[2:]))
+		}
 	}
 	addr := ":" + envOr("PORT", "8080")
 	srv := &http.Server{Addr: addr, Handler: handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -98,6 +106,37 @@ func get(urls []string) int {
 		if resp.StatusCode >= 400 {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", u, resp.Status)
 			code = 1
+		}
+	}
+	return code
+}
+
+// lookup resolves each name, retrying every 100 ms for up to -retry, and prints the
+// addresses; it exits 1 if a name never resolves.
+func lookup(args []string) int {
+	fs := flag.NewFlagSet("lookup", flag.ContinueOnError)
+	retry := fs.Duration("retry", 0, "keep trying this long")
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: kubelab-echo lookup [-retry DURATION] NAME...")
+		return 2
+	}
+	deadline := time.Now().Add(*retry)
+	code := 0
+	for _, name := range fs.Args() {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+			cancel()
+			if err == nil {
+				fmt.Printf("%s: %s\n", name, strings.Join(addrs, " "))
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+				code = 1
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	return code
