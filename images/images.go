@@ -9,3 +9,15 @@ import "embed"
 //
 //go:embed base coredns
 var Files embed.FS
+
+// Images kubelab builds from its own programs, preloaded in every node. Nodes never
+// pull them (imagePullPolicy Never), so the tags only need to be stable.
+const (
+	// Echo is the HTTP echo server/client of tutorials and tests (cmd/kubelab-echo).
+	Echo = "kubelab/echo:1.0"
+	// Netd is the pod network daemon (cmd/kubelab-netd).
+	Netd = "kubelab/netd:1.0"
+	// LoadBalancer fronts the API servers of clusters with several control planes
+	// (cmd/kubelab-lb). It runs on the host's Docker, next to the nodes.
+	LoadBalancer = "kubelab/lb:1.0"
+)

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	api "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/addons"
 	"github.com/kubelab/kubelab/pkg/config"
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeadm"
@@ -51,6 +54,7 @@ type creation struct {
 	token    string
 
 	kubeconfig *api.Config
+	restConfig *rest.Config
 	client     kubernetes.Interface
 	created    bool // something exists that a rollback must remove
 	merged     bool // the kubeconfig file holds this cluster's entries
@@ -76,7 +80,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{"Starting node containers", c.startNodes},
 		{"Waiting for systemd and containerd in the nodes", c.waitForBoot},
 		{"Starting the control plane (kubeadm init)", c.kubeadmInit},
-		{"Installing the pod network", c.installPodNetwork},
+		{"Installing the pod network (kubelab-netd)", c.installPodNetwork},
 		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig},
 	}
 	if opts.Wait > 0 {
@@ -243,29 +247,18 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	if c.kubeconfig, err = kubeconfig.ForCluster([]byte(admin.String()), c.cfg.Name, server); err != nil {
 		return err
 	}
-	c.client, err = clientFor(c.kubeconfig)
+	c.restConfig, c.client, err = clientFor(c.kubeconfig)
 	return err
 }
 
-// installPodNetwork gives the node a CNI configuration for the pod range the controller
-// manager assigned it; the node turns Ready as soon as kubelet sees it.
+// installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
+// configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	for _, n := range c.nodes {
-		cidr, err := waitPodCIDR(ctx, c.client, n.name)
-		if err != nil {
-			return fmt.Errorf("node %s got no pod CIDR: %w", n.name, err)
-		}
-		conf, err := cniConfig(cidr)
-		if err != nil {
-			return err
-		}
-		if err := c.p.WriteFile(ctx, n.name, "/etc/cni/net.d/10-kubelab.conflist", conf, 0o644); err != nil {
-			return err
-		}
+	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet})
+	if err != nil {
+		return err
 	}
-	return nil
+	return addons.Apply(ctx, c.restConfig, manifest)
 }
 
 func (c *creation) exportKubeconfig(context.Context) error {

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,19 +12,21 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	api "k8s.io/client-go/tools/clientcmd/api"
 	watchtools "k8s.io/client-go/tools/watch"
 )
 
-func clientFor(kc *api.Config) (kubernetes.Interface, error) {
+func clientFor(kc *api.Config) (*rest.Config, kubernetes.Interface, error) {
 	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rc.UserAgent = "kubelab"
-	return kubernetes.NewForConfig(rc)
+	cs, err := kubernetes.NewForConfig(rc)
+	return rc, cs, err
 }
 
 // waitUntil watches the objects a ListWatch yields and returns once done, given all of
@@ -47,52 +48,9 @@ func waitUntil(ctx context.Context, lw cache.ListerWatcher, obj runtime.Object, 
 	return nil
 }
 
-// waitPodCIDR waits for the controller manager to give a node its pod range.
-func waitPodCIDR(ctx context.Context, client kubernetes.Interface, nodeName string) (string, error) {
-	var cidr string
-	lw := cache.NewListWatchFromClient(client.CoreV1().RESTClient(), "nodes", "", fields.OneTermEqualSelector("metadata.name", nodeName))
-	err := waitUntil(ctx, lw, &corev1.Node{}, func(objs []any) (bool, string) {
-		for _, o := range objs {
-			if n := o.(*corev1.Node); n.Spec.PodCIDR != "" {
-				cidr = n.Spec.PodCIDR
-				return true, ""
-			}
-		}
-		return false, "node " + nodeName + " has no pod CIDR yet"
-	})
-	return cidr, err
-}
-
-// cniConfig is the CNI configuration of a single node: a bridge with host-local
-// addresses from the node's pod range, plus port mappings (hostPort).
-func cniConfig(podCIDR string) ([]byte, error) {
-	conf := map[string]any{
-		"cniVersion": "1.0.0",
-		"name":       "kubelab",
-		"plugins": []any{
-			map[string]any{
-				"type":             "bridge",
-				"bridge":           "kubelab0",
-				"isDefaultGateway": true,
-				// Pods reach the world (and the host) through the node's address.
-				"ipMasq": true,
-				// A pod may reach itself through a Service that picked it.
-				"hairpinMode": true,
-				"ipam": map[string]any{
-					"type":   "host-local",
-					"ranges": [][]map[string]string{{{"subnet": podCIDR}}},
-					// No routes here: isDefaultGateway already adds the default route.
-				},
-			},
-			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
-		},
-	}
-	return json.MarshalIndent(conf, "", "  ")
-}
-
 // SystemComponents are the kube-system workloads a ready cluster runs, by the
 // "component" or "k8s-app" label their pods carry.
-var SystemComponents = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kube-dns"}
+var SystemComponents = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kube-dns", "kubelab-netd"}
 
 // WaitReady waits until the named nodes are Ready, every system component has all its
 // pods running and ready, and the default ServiceAccount exists (pods cannot be created

@@ -291,6 +291,34 @@ func (c *Client) CreateNode(ctx context.Context, spec NodeSpec) error {
 	return nil
 }
 
+func (c *Client) CreateLoadBalancer(ctx context.Context, spec LoadBalancerSpec) error {
+	cfg, host, netCfg, err := loadBalancerConfig(spec)
+	if err != nil {
+		return err
+	}
+	resp, err := c.api.ContainerCreate(ctx, cfg, host, netCfg, nil, spec.Name)
+	if err != nil {
+		return fmt.Errorf("create load balancer %s: %w", spec.Name, err)
+	}
+	if err := c.api.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
+		return fmt.Errorf("start load balancer %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+	// The same publishing and addressing as a node, none of a node's powers.
+	node := NodeSpec{Name: spec.Name, Image: spec.Image, Network: spec.Network, IP: spec.IP, Ports: []PortMapping{spec.Port}}
+	cfg, host, netCfg, err := containerConfig(node, map[string]string{LabelCluster: spec.Cluster, LabelRole: RoleLoadBalancer})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cfg.Env, cfg.StopSignal, cfg.Tty = nil, "", false
+	cfg.Cmd = []string{"--backends=" + strings.Join(spec.Backends, ",")}
+	host.Mounts, host.Tmpfs, host.CgroupnsMode, host.SecurityOpt = nil, nil, "", nil
+	return cfg, host, netCfg, nil
+}
+
 // containerConfig turns a NodeSpec into the Docker API's create request. Kept free of I/O
 // so unit tests can check every flag.
 func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {

@@ -99,3 +99,29 @@ func TestUpperHalf(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadBalancerConfigHasNoNodePowers(t *testing.T) {
+	cfg, host, netCfg, err := loadBalancerConfig(LoadBalancerSpec{
+		Name: "lab-external-load-balancer", Cluster: "lab", Image: "kubelab/lb:1.0", Network: "kubelab", IP: "172.30.0.5",
+		Port:     PortMapping{ContainerPort: 6443, HostPort: 40002, ListenAddress: "127.0.0.1"},
+		Backends: []string{"lab-control-plane:6443", "lab-control-plane2:6443"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host.Privileged || len(host.CapAdd) != 0 || len(host.Mounts) != 0 || len(host.SecurityOpt) != 0 {
+		t.Errorf("load balancer got node powers: %+v", host)
+	}
+	if cfg.Labels[LabelRole] != RoleLoadBalancer || cfg.Labels[LabelCluster] != "lab" {
+		t.Errorf("labels %v", cfg.Labels)
+	}
+	if len(cfg.Cmd) != 1 || cfg.Cmd[0] != "--backends=lab-control-plane:6443,lab-control-plane2:6443" {
+		t.Errorf("cmd %v", cfg.Cmd)
+	}
+	if b := host.PortBindings["6443/tcp"]; len(b) != 1 || b[0].HostPort != "40002" || b[0].HostIP != "127.0.0.1" {
+		t.Errorf("ports %v", host.PortBindings)
+	}
+	if netCfg.EndpointsConfig["kubelab"].IPAMConfig.IPv4Address != "172.30.0.5" {
+		t.Errorf("address %+v", netCfg.EndpointsConfig["kubelab"])
+	}
+}

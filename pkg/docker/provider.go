@@ -66,6 +66,20 @@ type NodeSpec struct {
 	Security Security
 }
 
+// LoadBalancerSpec describes the container balancing a cluster's API servers.
+type LoadBalancerSpec struct {
+	Name     string
+	Cluster  string
+	Image    string
+	Network  string
+	IP       string
+	Port     PortMapping // the API server port published on the host
+	Backends []string    // host:port of each control plane's API server
+}
+
+// RoleLoadBalancer is the role label of a cluster's load balancer container.
+const RoleLoadBalancer = "external-load-balancer"
+
 // Node is a node container as the daemon reports it.
 type Node struct {
 	Name    string `json:"name"`
@@ -107,6 +121,8 @@ type Provider interface {
 	FreeIP(ctx context.Context, network Network, taken []string) (string, error)
 	// CreateNode creates and starts a node container and its /var volume.
 	CreateNode(ctx context.Context, spec NodeSpec) error
+	// CreateLoadBalancer creates and starts the API server load balancer of a cluster.
+	CreateLoadBalancer(ctx context.Context, spec LoadBalancerSpec) error
 	// ListNodes lists the node containers of a cluster, or of every cluster if cluster is "".
 	ListNodes(ctx context.Context, cluster string) ([]Node, error)
 	// DeleteNode removes a node container and its volume; a missing node is not an error.

@@ -181,7 +181,7 @@ func (b *builder) buildComponents(ctx context.Context) error {
 		{b.rel.etcdBuild, []string{"etcd"}},
 		{b.rel.corednsBuild, []string{"coredns"}},
 		{containerdBuild, []string{"containerd", "ctr", "containerd-shim-runc-v2"}},
-		{echoBuild, []string{"kubelab-echo"}},
+		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb"}},
 	}
 	for _, j := range jobs {
 		w, builds, err := j.spec(ctx)
@@ -201,8 +201,13 @@ func (b *builder) buildComponents(ctx context.Context) error {
 	return err
 }
 
-func echoBuild(context.Context) (goWrapper, []goBuild, error) {
-	return goWrapper{Name: "kubelab", Tree: kubelab.Source}, []goBuild{{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"}}, nil
+// ownBuild compiles kubelab's in-cluster programs from the source embedded in kubelab.
+func ownBuild(context.Context) (goWrapper, []goBuild, error) {
+	return goWrapper{Name: "kubelab", Tree: kubelab.Source}, []goBuild{
+		{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"},
+		{Packages: []string{"./cmd/kubelab-netd"}, Output: "kubelab-netd"},
+		{Packages: []string{"./cmd/kubelab-lb"}, Output: "kubelab-lb"},
+	}, nil
 }
 
 // buildPause compiles Kubernetes' own pause.c statically (it is C, not Go).
@@ -329,7 +334,8 @@ func minimalEtc(t *tarWriter) error {
 }
 
 type componentImage struct {
-	ref     string
+	ref      string
+	hostOnly bool // runs on the host's Docker, not in nodes: not preloaded
 	bins    map[string]string // path in image → binary name
 	changes []string
 	extra   func(*tarWriter) error
@@ -371,7 +377,20 @@ func (b *builder) componentImages() []componentImage {
 			changes: []string{`ENTRYPOINT ["/pause"]`, "USER 65535:65535"},
 		},
 		componentImage{
-			ref:     echoImage,
+			ref:     images.Netd,
+			bins:    map[string]string{"usr/local/bin/kubelab-netd": "kubelab-netd"},
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-netd"]`},
+			// netd masquerades with iptables.
+			extra: b.debianSubset("iptables"),
+		},
+		componentImage{
+			ref:      images.LoadBalancer,
+			hostOnly: true,
+			bins:     map[string]string{"usr/local/bin/kubelab-lb": "kubelab-lb"},
+			changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
+		},
+		componentImage{
+			ref:     images.Echo,
 			bins:    map[string]string{"usr/local/bin/kubelab-echo": "kubelab-echo"},
 			changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-echo"]`, "EXPOSE 8080", "USER 65532:65532"},
 		},
@@ -460,7 +479,9 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.componentRefs = append(b.componentRefs, img.ref)
+		if !img.hostOnly {
+			b.componentRefs = append(b.componentRefs, img.ref)
+		}
 	}
 	return nil
 }

@@ -16,7 +16,6 @@ import (
 const (
 	containerdModule  = "github.com/containerd/containerd/v2"
 	containerdVersion = "v2.4.2"
-	echoImage         = "kubelab/echo:1.0"
 )
 
 // Release is what goes into the node image of one Kubernetes version. Component versions
