@@ -307,34 +307,31 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, spec LoadBalancerSpec) 
 }
 
 func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
-	// The same publishing and addressing as a node, none of a node's powers.
-	node := NodeSpec{Name: spec.Name, Image: spec.Image, Network: spec.Network, IP: spec.IP, Ports: []PortMapping{spec.Port}}
-	cfg, host, netCfg, err := containerConfig(node, map[string]string{LabelCluster: spec.Cluster, LabelRole: RoleLoadBalancer})
+	cfg, host, netCfg, err := baseConfig(spec.Name, spec.Image, spec.Network, spec.IP, []PortMapping{spec.Port},
+		map[string]string{LabelCluster: spec.Cluster, LabelRole: RoleLoadBalancer})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	cfg.Env, cfg.StopSignal, cfg.Tty = nil, "", false
 	cfg.Cmd = []string{"--backends=" + strings.Join(spec.Backends, ",")}
-	host.Mounts, host.Tmpfs, host.CgroupnsMode, host.SecurityOpt = nil, nil, "", nil
 	return cfg, host, netCfg, nil
 }
 
-// containerConfig turns a NodeSpec into the Docker API's create request. Kept free of I/O
-// so unit tests can check every flag.
-func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+// baseConfig is what every kubelab container has: a name and hostname, labels, published
+// ports, a fixed address on the kubelab network, and a restart policy.
+func baseConfig(name, image, networkName, ip string, ports []PortMapping, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
-	for _, pm := range spec.Ports {
+	for _, pm := range ports {
 		proto := pm.Protocol
 		if proto == "" {
 			proto = "tcp"
 		}
 		if proto != "tcp" && proto != "udp" && proto != "sctp" {
-			return nil, nil, nil, fmt.Errorf("node %s: port %d: protocol %q is not tcp, udp or sctp", spec.Name, pm.ContainerPort, proto)
+			return nil, nil, nil, fmt.Errorf("node %s: port %d: protocol %q is not tcp, udp or sctp", name, pm.ContainerPort, proto)
 		}
 		port, err := nat.NewPort(proto, strconv.Itoa(pm.ContainerPort))
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("node %s: port %d/%s: %w", spec.Name, pm.ContainerPort, proto, err)
+			return nil, nil, nil, fmt.Errorf("node %s: port %d/%s: %w", name, pm.ContainerPort, proto, err)
 		}
 		exposed[port] = struct{}{}
 		hostPort := ""
@@ -343,45 +340,50 @@ func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config
 		}
 		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: pm.ListenAddress, HostPort: hostPort})
 	}
-	cfg := &container.Config{
-		Hostname:     spec.Name,
-		Image:        spec.Image,
-		Labels:       labels,
-		ExposedPorts: exposed,
-		// systemd recognises it runs in a container and skips hardware setup.
-		Env: []string{"container=docker"},
-		// systemd halts cleanly on SIGRTMIN+3; SIGTERM would make it re-execute itself.
-		StopSignal: "SIGRTMIN+3",
-		Tty:        true, // systemd writes its boot log to a terminal: `docker logs` shows it.
-	}
+	cfg := &container.Config{Hostname: name, Image: image, Labels: labels, ExposedPorts: exposed}
 	host := &container.HostConfig{
 		PortBindings: bindings,
 		// Come back after a daemon or host restart, but stay down after `kubelab stop`.
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
-		// Writable scratch space that never lands in the image layer.
-		Tmpfs: map[string]string{"/tmp": "", "/run": ""},
-		// A private cgroup namespace makes the container's cgroup the root its kubelet sees.
-		CgroupnsMode: container.CgroupnsModePrivate,
-		Mounts: []mount.Mount{{
-			// Pods, images and etcd live on a real volume: overlayfs cannot be stacked on the
-			// container's own overlay root, and the volume keeps a node's data across restarts.
-			Type: mount.TypeVolume, Source: VolumeName(spec.Name), Target: "/var",
-		}},
-		SecurityOpt: []string{
-			"seccomp=unconfined", // nested runc needs syscalls (mount, unshare, keyctl) the default profile blocks
-			"apparmor=unconfined",
+	}
+	netCfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+		networkName: {
+			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: ip},
+			Aliases:    []string{name},
 		},
+	}}
+	return cfg, host, netCfg, nil
+}
+
+// containerConfig turns a NodeSpec into the Docker API's create request. Kept free of I/O
+// so unit tests can check every flag.
+func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+	cfg, host, netCfg, err := baseConfig(spec.Name, spec.Image, spec.Network, spec.IP, spec.Ports, labels)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// systemd recognises it runs in a container and skips hardware setup.
+	cfg.Env = []string{"container=docker"}
+	// systemd halts cleanly on SIGRTMIN+3; SIGTERM would make it re-execute itself.
+	cfg.StopSignal = "SIGRTMIN+3"
+	cfg.Tty = true // systemd writes its boot log to a terminal: `docker logs` shows it.
+	// Writable scratch space that never lands in the image layer.
+	host.Tmpfs = map[string]string{"/tmp": "", "/run": ""}
+	// A private cgroup namespace makes the container's cgroup the root its kubelet sees.
+	host.CgroupnsMode = container.CgroupnsModePrivate
+	host.Mounts = []mount.Mount{{
+		// Pods, images and etcd live on a real volume: overlayfs cannot be stacked on the
+		// container's own overlay root, and the volume keeps a node's data across restarts.
+		Type: mount.TypeVolume, Source: VolumeName(spec.Name), Target: "/var",
+	}}
+	host.SecurityOpt = []string{
+		"seccomp=unconfined", // nested runc needs syscalls (mount, unshare, keyctl) the default profile blocks
+		"apparmor=unconfined",
 	}
 	for _, m := range spec.Mounts {
 		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.HostPath, Target: m.ContainerPath, ReadOnly: m.ReadOnly})
 	}
 	applySecurity(host, spec.Security)
-	netCfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-		spec.Network: {
-			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: spec.IP},
-			Aliases:    []string{spec.Name},
-		},
-	}}
 	return cfg, host, netCfg, nil
 }
 
