@@ -49,7 +49,7 @@ func TestDesiredRoutes(t *testing.T) {
 		node("cp", "172.30.0.2", "10.244.0.0/24"),
 		node("w1", "172.30.0.3", "10.244.1.0/24"),
 		node("w2", "172.30.0.4", "10.244.2.0/24"),
-		node("new", "172.30.0.5", ""),        // no pod range yet
+		node("new", "172.30.0.5", ""),       // no pod range yet
 		node("noaddr", "", "10.244.9.0/24"), // no address yet
 	}
 	got := DesiredRoutes("w1", nodes)

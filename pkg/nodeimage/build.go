@@ -335,10 +335,10 @@ func minimalEtc(t *tarWriter) error {
 
 type componentImage struct {
 	ref      string
-	hostOnly bool // runs on the host's Docker, not in nodes: not preloaded
-	bins    map[string]string // path in image → binary name
-	changes []string
-	extra   func(*tarWriter) error
+	hostOnly bool              // runs on the host's Docker, not in nodes: not preloaded
+	bins     map[string]string // path in image → binary name
+	changes  []string
+	extra    func(*tarWriter) error
 }
 
 func (b *builder) componentImages() []componentImage {
