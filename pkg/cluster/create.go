@@ -3,12 +3,15 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
+	"sort"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	api "k8s.io/client-go/tools/clientcmd/api"
@@ -52,6 +55,9 @@ type creation struct {
 	nodes    []node
 	apiPort  int
 	token    string
+	// certificateKey lets joining control planes fetch the cluster's CA and keys.
+	certificateKey string
+	lbIP           string
 
 	kubeconfig *api.Config
 	restConfig *rest.Config
@@ -63,6 +69,7 @@ type creation struct {
 type step struct {
 	title string
 	run   func(context.Context) error
+	skip  func() bool // nil: always run
 }
 
 // Create boots a cluster. The steps below are the whole story of a create, in order.
@@ -76,15 +83,15 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 	c := &creation{p: p, opts: opts, cfg: cfg}
 
 	steps := []step{
-		{"Checking Docker and the node image " + cfg.Image, c.preflight},
-		{"Starting node containers", c.startNodes},
-		{"Waiting for systemd and containerd in the nodes", c.waitForBoot},
-		{"Starting the control plane (kubeadm init)", c.kubeadmInit},
-		{"Installing the pod network (kubelab-netd)", c.installPodNetwork},
-		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig},
-	}
-	if opts.Wait > 0 {
-		steps = append(steps, step{"Waiting for the nodes and system pods to be ready", c.waitReady})
+		{"Checking Docker and the node image " + cfg.Image, c.preflight, nil},
+		{"Starting node containers", c.startNodes, nil},
+		{"Waiting for systemd and containerd in the nodes", c.waitForBoot, nil},
+		{"Starting the control plane (kubeadm init)", c.kubeadmInit, nil},
+		{"Installing the pod network (kubelab-netd)", c.installPodNetwork, nil},
+		{"Joining control-plane nodes", c.joinControlPlanes, func() bool { return !c.ha() }},
+		{"Joining worker nodes", c.joinWorkers, func() bool { return len(c.role(config.RoleWorker)) == 0 }},
+		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig, nil},
+		{"Waiting for the nodes and system pods to be ready", c.waitReady, func() bool { return opts.Wait <= 0 }},
 	}
 
 	defer func() {
@@ -93,6 +100,9 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		}
 	}()
 	for _, s := range steps {
+		if s.skip != nil && s.skip() {
+			continue // nothing to do: no status line
+		}
 		st.Start(s.title)
 		err := s.run(ctx)
 		st.End(err)
@@ -102,6 +112,22 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 	}
 	return nil
 }
+
+// role returns the nodes of a role, in order.
+func (c *creation) role(r string) []node {
+	var out []node
+	for _, n := range c.nodes {
+		if n.role == r {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ha says whether the cluster has several control planes behind a load balancer.
+func (c *creation) ha() bool { return len(c.role(config.RoleControlPlane)) > 1 }
+
+func (c *creation) loadBalancerName() string { return c.cfg.Name + "-" + docker.RoleLoadBalancer }
 
 // preflight checks everything that can be checked before anything is created.
 func (c *creation) preflight(ctx context.Context) error {
@@ -135,20 +161,31 @@ func (c *creation) preflight(ctx context.Context) error {
 	for i, name := range NodeNames(c.cfg.Name, c.cfg.Nodes) {
 		c.nodes = append(c.nodes, node{name: name, role: c.cfg.Nodes[i].Role})
 	}
-	if len(c.nodes) > 1 {
-		return errors.New("clusters of more than one node are not supported yet: create a single control-plane node")
-	}
+	// Control planes first: the first node is the one kubeadm init runs on.
+	sort.SliceStable(c.nodes, func(i, j int) bool {
+		return c.nodes[i].role == config.RoleControlPlane && c.nodes[j].role != config.RoleControlPlane
+	})
 	c.apiPort = c.cfg.Networking.APIServerPort
 	if c.apiPort == 0 {
 		if c.apiPort, err = freePort(c.cfg.Networking.APIServerAddress); err != nil {
 			return err
 		}
 	}
-	c.token, err = bootstrapToken()
-	return err
+	if c.token, err = bootstrapToken(); err != nil {
+		return err
+	}
+	if c.ha() {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		c.certificateKey = hex.EncodeToString(key)
+	}
+	return nil
 }
 
-// startNodes creates the network and the node containers.
+// startNodes creates the network, the node containers (all at once) and, with several
+// control planes, the load balancer in front of their API servers.
 func (c *creation) startNodes(ctx context.Context) error {
 	var err error
 	if c.network, err = c.p.EnsureNetwork(ctx, NetworkName); err != nil {
@@ -159,63 +196,96 @@ func (c *creation) startNodes(ctx context.Context) error {
 	}
 	var taken []string
 	for i := range c.nodes {
-		n := &c.nodes[i]
-		if n.ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
+		if c.nodes[i].ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
 			return err
 		}
-		taken = append(taken, n.ip)
+		taken = append(taken, c.nodes[i].ip)
+	}
+	if c.ha() {
+		if c.lbIP, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
+			return err
+		}
+	}
+	apiPort := docker.PortMapping{ContainerPort: 6443, HostPort: c.apiPort, ListenAddress: c.cfg.Networking.APIServerAddress}
+	c.created = true
+	g, gctx := errgroup.WithContext(ctx)
+	for i, n := range c.nodes {
 		spec := docker.NodeSpec{
 			Name: n.name, Cluster: c.cfg.Name, Role: n.role, Image: c.cfg.Image,
 			Network: c.network.Name, IP: n.ip, Security: c.security,
 		}
-		if i == 0 {
-			spec.Ports = []docker.PortMapping{{ContainerPort: 6443, HostPort: c.apiPort, ListenAddress: c.cfg.Networking.APIServerAddress}}
+		if i == 0 && !c.ha() {
+			spec.Ports = []docker.PortMapping{apiPort}
 		}
-		c.created = true
-		if err := c.p.CreateNode(ctx, spec); err != nil {
-			return err
-		}
+		g.Go(func() error { return c.p.CreateNode(gctx, spec) })
 	}
-	return nil
+	if c.ha() {
+		var backends []string
+		for _, n := range c.role(config.RoleControlPlane) {
+			backends = append(backends, n.name+":6443")
+		}
+		g.Go(func() error {
+			return c.p.CreateLoadBalancer(gctx, docker.LoadBalancerSpec{
+				Name: c.loadBalancerName(), Cluster: c.cfg.Name, Image: images.LoadBalancer,
+				Network: c.network.Name, IP: c.lbIP, Port: apiPort, Backends: backends,
+			})
+		})
+	}
+	return g.Wait()
 }
 
 // waitForBoot waits until systemd finished booting each node and containerd answers.
 func (c *creation) waitForBoot(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	g, ctx := errgroup.WithContext(ctx)
 	for _, n := range c.nodes {
-		// is-system-running --wait blocks until boot is over; it fails while systemd's
-		// own socket is not up yet, in the first milliseconds.
-		err := retry(ctx, func() error {
-			var out strings.Builder
-			err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
-			state := strings.TrimSpace(out.String())
-			if state == "running" || state == "degraded" {
-				return nil
-			}
-			if err == nil {
-				err = fmt.Errorf("systemd state %q", state)
-			}
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", n.name, err, n.name)
+		g.Go(func() error { return c.waitForNode(ctx, n) })
+	}
+	return g.Wait()
+}
+
+func (c *creation) waitForNode(ctx context.Context, n node) error {
+	// is-system-running --wait blocks until boot is over; it fails while systemd's own
+	// socket is not up yet, in the first milliseconds.
+	err := retry(ctx, func() error {
+		var out strings.Builder
+		err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
+		state := strings.TrimSpace(out.String())
+		if state == "running" || state == "degraded" {
+			return nil
 		}
-		if err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
-			return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", n.name, err, n.name)
+		if err == nil {
+			err = fmt.Errorf("systemd state %q", state)
 		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", n.name, err, n.name)
+	}
+	if err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", n.name, err, n.name)
 	}
 	return nil
 }
 
 func (c *creation) kubeadmConfig(n node) kubeadm.Config {
+	// Every node reaches the API server by a name Docker's DNS resolves: the first control
+	// plane, or the load balancer in front of all of them.
+	endpoint := c.nodes[0].name
+	sans := []string{c.nodes[0].name, c.nodes[0].ip}
+	if c.ha() {
+		endpoint = c.loadBalancerName()
+		sans = []string{endpoint, c.lbIP}
+	}
 	return kubeadm.Config{
 		ClusterName:          c.cfg.Name,
 		KubernetesVersion:    c.version,
 		NodeName:             n.name,
 		NodeIP:               n.ip,
-		ControlPlaneEndpoint: c.nodes[0].name + ":6443",
-		CertSANs:             []string{c.nodes[0].name, c.nodes[0].ip},
+		ControlPlaneEndpoint: endpoint + ":6443",
+		CertSANs:             sans,
+		CertificateKey:       c.certificateKey,
 		PodSubnet:            c.cfg.Networking.PodSubnet,
 		ServiceSubnet:        c.cfg.Networking.ServiceSubnet,
 		DNSDomain:            c.cfg.Networking.DNSDomain,
@@ -236,7 +306,13 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	if err := c.p.WriteFile(ctx, first.name, kubeadmConfigPath, data, 0o600); err != nil {
 		return err
 	}
-	if err := c.p.Exec(ctx, first.name, []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}, docker.ExecOptions{}); err != nil {
+	args := []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}
+	if c.ha() {
+		// Joining control planes fetch the CA and keys from the cluster, encrypted with the
+		// certificate key.
+		args = append(args, "--upload-certs")
+	}
+	if err := c.p.Exec(ctx, first.name, args, docker.ExecOptions{}); err != nil {
 		return fmt.Errorf("kubeadm init failed: %w", err)
 	}
 	var admin strings.Builder
@@ -259,6 +335,40 @@ func (c *creation) installPodNetwork(ctx context.Context) error {
 		return err
 	}
 	return addons.Apply(ctx, c.restConfig, manifest)
+}
+
+// joinControlPlanes joins the other control planes one at a time: each adds an etcd
+// member, and etcd grows safely one member at a time.
+func (c *creation) joinControlPlanes(ctx context.Context) error {
+	for _, n := range c.role(config.RoleControlPlane)[1:] {
+		if err := c.join(ctx, n, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// joinWorkers joins every worker at once.
+func (c *creation) joinWorkers(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, n := range c.role(config.RoleWorker) {
+		g.Go(func() error { return c.join(ctx, n, false) })
+	}
+	return g.Wait()
+}
+
+func (c *creation) join(ctx context.Context, n node, controlPlane bool) error {
+	data, err := kubeadm.JoinConfig(c.kubeadmConfig(n), controlPlane)
+	if err != nil {
+		return err
+	}
+	if err := c.p.WriteFile(ctx, n.name, kubeadmConfigPath, data, 0o600); err != nil {
+		return err
+	}
+	if err := c.p.Exec(ctx, n.name, []string{"kubeadm", "join", "--config=" + kubeadmConfigPath}, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("kubeadm join of node %s failed: %w", n.name, err)
+	}
+	return nil
 }
 
 func (c *creation) exportKubeconfig(context.Context) error {

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -14,16 +15,17 @@ import (
 
 // fakeProvider records what the create flow asks of Docker.
 type fakeProvider struct {
-	mu        sync.Mutex
-	down      bool
-	images    map[string]string // ref → kubernetes version label
-	nodes     map[string]docker.Node
-	volumes   map[string]bool
-	network   bool
-	execFail  string // fail the first exec whose command starts with this
-	execs     []string
-	files     map[string][]byte
-	createErr error
+	mu         sync.Mutex
+	down       bool
+	images     map[string]string // ref → kubernetes version label
+	nodes      map[string]docker.Node
+	volumes    map[string]bool
+	network    bool
+	execFail   string // fail the first exec whose command starts with this
+	execs      []string
+	files      map[string][]byte
+	createErr  error
+	lbBackends []string
 }
 
 func newFake() *fakeProvider {
@@ -64,7 +66,7 @@ func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
 }
 
 func (f *fakeProvider) FreeIP(_ context.Context, _ docker.Network, taken []string) (string, error) {
-	return "172.30.0." + string(rune('2'+len(taken)+len(f.nodes))), nil
+	return fmt.Sprintf("172.30.0.%d", 2+len(taken)+len(f.nodes)), nil
 }
 
 func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error {
@@ -75,6 +77,14 @@ func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error
 	}
 	f.volumes[docker.VolumeName(spec.Name)] = true
 	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP}
+	return nil
+}
+
+func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBalancerSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lbBackends = spec.Backends
+	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: docker.RoleLoadBalancer, State: "running", IP: spec.IP}
 	return nil
 }
 
@@ -96,7 +106,9 @@ func (f *fakeProvider) DeleteNode(_ context.Context, name string) error {
 
 func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
 	line := strings.Join(cmd, " ")
+	f.mu.Lock()
 	f.execs = append(f.execs, node+": "+line)
+	f.mu.Unlock()
 	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
 		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
 	}
@@ -107,6 +119,8 @@ func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts d
 }
 
 func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.files[node+":"+path] = data
 	return nil
 }
@@ -210,5 +224,42 @@ func TestBootstrapToken(t *testing.T) {
 	}
 	if len(tok) != 23 || tok[6] != '.' || strings.Trim(tok, "abcdefghijklmnopqrstuvwxyz0123456789.") != "" {
 		t.Errorf("token %q does not match [a-z0-9]{6}.[a-z0-9]{16}", tok)
+	}
+}
+
+// An HA cluster: nodes and the load balancer are created, the load balancer fronts every
+// control plane, and kubeadm init uploads the certificates joining control planes need.
+func TestHAClusterPlansLoadBalancer(t *testing.T) {
+	f := newFake()
+	opts := createOpts(t, "ha")
+	cp, w := config.Node{Role: config.RoleControlPlane}, config.Node{Role: config.RoleWorker}
+	opts.Config.Nodes = []config.Node{w, cp, cp, cp}
+	c := &creation{p: f, opts: opts, cfg: opts.Config}
+	ctx := context.Background()
+	for _, step := range []func(context.Context) error{c.preflight, c.startNodes} {
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.nodes[0].name != "ha-control-plane" || c.nodes[3].name != "ha-worker" {
+		t.Errorf("control planes must come first: %v", c.nodes)
+	}
+	want := []string{"ha-control-plane:6443", "ha-control-plane2:6443", "ha-control-plane3:6443"}
+	if fmt.Sprint(f.lbBackends) != fmt.Sprint(want) {
+		t.Errorf("load balancer backends %v, want %v", f.lbBackends, want)
+	}
+	if len(f.nodes) != 5 {
+		t.Errorf("want 4 nodes and a load balancer, got %v", f.nodes)
+	}
+	kc := c.kubeadmConfig(c.nodes[1])
+	if kc.ControlPlaneEndpoint != "ha-external-load-balancer:6443" || len(kc.CertificateKey) != 64 || kc.Schedulable {
+		t.Errorf("kubeadm config for a joining control plane: %+v", kc)
+	}
+	ips := map[string]bool{}
+	for _, n := range f.nodes {
+		if ips[n.IP] {
+			t.Errorf("address %s given twice", n.IP)
+		}
+		ips[n.IP] = true
 	}
 }

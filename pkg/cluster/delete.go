@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
@@ -87,25 +88,56 @@ func Nodes(ctx context.Context, p docker.Provider, name string) ([]docker.Node, 
 }
 
 // AdminKubeconfig reads a cluster's admin kubeconfig from its first control plane,
-// pointed at the API server's port on the host.
+// pointed at the API server's port on the host (published by the first control plane, or
+// by the load balancer of a cluster with several).
 func AdminKubeconfig(ctx context.Context, p docker.Provider, name string) ([]byte, error) {
 	nodes, err := Nodes(ctx, p, name)
 	if err != nil {
 		return nil, err
 	}
+	port := 0
+	var cp *docker.Node
+	for i, n := range nodes {
+		if n.APIPort != 0 && (port == 0 || n.Role == docker.RoleLoadBalancer) {
+			port = n.APIPort
+		}
+		if n.Role == "control-plane" && n.State == "running" && cp == nil {
+			cp = &nodes[i]
+		}
+	}
+	if cp == nil || port == 0 {
+		return nil, fmt.Errorf("cluster %s has no running control plane with a published API port: start it with `docker start` on its containers", name)
+	}
+	var admin bytes.Buffer
+	if err := p.Exec(ctx, cp.Name, []string{"cat", "/etc/kubernetes/admin.conf"}, docker.ExecOptions{Stdout: &admin}); err != nil {
+		return nil, err
+	}
+	kc, err := kubeconfig.ForCluster(admin.Bytes(), name, fmt.Sprintf("https://127.0.0.1:%d", port))
+	if err != nil {
+		return nil, err
+	}
+	return kubeconfig.Serialize(kc)
+}
+
+// NodeIP is a node's address on the kubelab network: the named node, or the first
+// control plane. On Linux the host reaches it directly (NodePorts, Ingress).
+func NodeIP(ctx context.Context, p docker.Provider, cluster, node string) (string, error) {
+	nodes, err := Nodes(ctx, p, cluster)
+	if err != nil {
+		return "", err
+	}
+	var names []string
 	for _, n := range nodes {
-		if n.Role != "control-plane" || n.APIPort == 0 {
+		if n.Role == docker.RoleLoadBalancer {
 			continue
 		}
-		var admin bytes.Buffer
-		if err := p.Exec(ctx, n.Name, []string{"cat", "/etc/kubernetes/admin.conf"}, docker.ExecOptions{Stdout: &admin}); err != nil {
-			return nil, err
+		names = append(names, n.Name)
+		if (node == "" && n.Role == "control-plane" && n.Name == cluster+"-control-plane") || n.Name == node {
+			if n.IP == "" {
+				return "", fmt.Errorf("node %s has no address (is it running?)", n.Name)
+			}
+			return n.IP, nil
 		}
-		kc, err := kubeconfig.ForCluster(admin.Bytes(), name, fmt.Sprintf("https://127.0.0.1:%d", n.APIPort))
-		if err != nil {
-			return nil, err
-		}
-		return kubeconfig.Serialize(kc)
 	}
-	return nil, fmt.Errorf("cluster %s has no running control plane with a published API port", name)
+	return "", fmt.Errorf("cluster %s has no node %q; its nodes: %s", cluster, node, strings.Join(names, ", "))
 }

@@ -20,14 +20,30 @@ func newCreateCmd(g *globals) *cobra.Command {
 	create := &cobra.Command{Use: "create", Short: "Create a cluster"}
 	cfg := config.Default()
 	var opts cluster.CreateOptions
+	var controlPlanes, workers int
 	clusterCmd := &cobra.Command{
 		Use:   "cluster",
 		Short: "Create a Kubernetes cluster in Docker containers",
-		Args:  cobra.NoArgs,
+		Long: "Create a Kubernetes cluster: one control-plane node by default, --workers N worker\n" +
+			"nodes, and with --control-planes N > 1 a highly available control plane behind a load\n" +
+			"balancer. The kubeconfig context kubelab-<name> is added and made current.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dc, err := dockerProvider()
 			if err != nil {
 				return err
+			}
+			if controlPlanes < 1 || workers < 0 {
+				return fmt.Errorf("--control-planes must be at least 1 and --workers at least 0")
+			}
+			if cmd.Flags().Changed("control-planes") || cmd.Flags().Changed("workers") {
+				cfg.Nodes = nil
+				for i := 0; i < controlPlanes; i++ {
+					cfg.Nodes = append(cfg.Nodes, config.Node{Role: config.RoleControlPlane})
+				}
+				for i := 0; i < workers; i++ {
+					cfg.Nodes = append(cfg.Nodes, config.Node{Role: config.RoleWorker})
+				}
 			}
 			opts.Config = cfg
 			st := g.status()
@@ -43,6 +59,8 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
 	f.StringVar(&cfg.Image, "image", nodeimage.DefaultImage(nodeimage.DefaultKubernetesVersion), "node image")
 	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")
+	f.IntVar(&controlPlanes, "control-planes", 1, "number of control-plane nodes (more than 1: highly available, behind a load balancer)")
+	f.IntVar(&workers, "workers", 0, "number of worker nodes")
 	f.IntVar(&cfg.Networking.APIServerPort, "api-server-port", 0, "host port of the API server on 127.0.0.1 (default: a free port)")
 	f.BoolVar(&opts.Retain, "retain", false, "keep the nodes if the create fails, to debug it")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file to add the cluster to (default $KUBECONFIG or ~/.kube/config)")
@@ -174,6 +192,35 @@ func newGetCmd(g *globals) *cobra.Command {
 	}
 	get.AddCommand(clusters, nodes, kc)
 	return get
+}
+
+func newIPCmd(g *globals) *cobra.Command {
+	var name, node string
+	cmd := &cobra.Command{
+		Use:   "ip",
+		Short: "Print a node's IP address (the first control plane by default)",
+		Long: "Print a node's address on the kubelab Docker network. From a Linux host it is\n" +
+			"reachable directly, e.g. curl http://$(kubelab ip):<nodePort>/ for a NodePort Service.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			if err := dc.Ping(cmd.Context()); err != nil {
+				return err
+			}
+			ip, err := cluster.NodeIP(cmd.Context(), dc, name, node)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(g.out, ip)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", config.DefaultName, "cluster name")
+	cmd.Flags().StringVar(&node, "node", "", "node name (default: the first control plane)")
+	return cmd
 }
 
 func writeJSON(w io.Writer, v any) error {

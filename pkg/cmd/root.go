@@ -48,6 +48,7 @@ func NewRoot() *cobra.Command {
 		newCreateCmd(g),
 		newDeleteCmd(g),
 		newGetCmd(g),
+		newIPCmd(g),
 	)
 	return root
 }

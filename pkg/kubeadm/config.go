@@ -30,6 +30,9 @@ type Config struct {
 	ServiceSubnet        string
 	DNSDomain            string
 	Token                string // bootstrap token for joining nodes: [a-z0-9]{6}.[a-z0-9]{16}
+	// CertificateKey encrypts the control-plane certificates kubeadm init uploads for
+	// joining control planes (64 hex digits); empty when there is one control plane.
+	CertificateKey string
 	// Schedulable keeps the control plane free of its NoSchedule taint (single-node clusters).
 	Schedulable bool
 }
@@ -71,6 +74,7 @@ type initConfiguration struct {
 	BootstrapTokens  []bootstrapToken `json:"bootstrapTokens"`
 	NodeRegistration nodeRegistration `json:"nodeRegistration"`
 	LocalAPIEndpoint apiEndpoint      `json:"localAPIEndpoint"`
+	CertificateKey   string           `json:"certificateKey,omitempty"`
 	SkipPhases       []string         `json:"skipPhases,omitempty"`
 }
 
@@ -112,6 +116,7 @@ type discovery struct {
 
 type joinControlPlane struct {
 	LocalAPIEndpoint apiEndpoint `json:"localAPIEndpoint"`
+	CertificateKey   string      `json:"certificateKey,omitempty"`
 }
 
 type joinConfiguration struct {
@@ -158,6 +163,7 @@ func InitConfig(c Config) ([]byte, error) {
 		}},
 		NodeRegistration: c.nodeRegistration(true),
 		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
+		CertificateKey:   c.CertificateKey,
 		SkipPhases:       skipPhases,
 	}
 	cluster := clusterConfiguration{
@@ -191,7 +197,10 @@ func JoinConfig(c Config, controlPlane bool) ([]byte, error) {
 	join.Discovery.BootstrapToken.Token = c.Token
 	join.Discovery.BootstrapToken.UnsafeSkipCAVerification = true
 	if controlPlane {
-		join.ControlPlane = &joinControlPlane{LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443}}
+		join.ControlPlane = &joinControlPlane{
+			LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
+			CertificateKey:   c.CertificateKey,
+		}
 	}
 	return joinDocs(join)
 }
