@@ -19,13 +19,9 @@ import (
 
 const debianSuite = "bookworm"
 
-// debianMirror is where debootstrap fetches packages; KUBELAB_DEBIAN_MIRROR overrides it.
-func debianMirror() string {
-	if m := os.Getenv("KUBELAB_DEBIAN_MIRROR"); m != "" {
-		return m
-	}
-	return "http://deb.debian.org/debian"
-}
+// debianMirror is where debootstrap fetches packages: KUBELAB_DEBIAN_MIRROR, or
+// debootstrap's own default when empty.
+func debianMirror() string { return os.Getenv("KUBELAB_DEBIAN_MIRROR") }
 
 // debootstrap makes a minimal Debian root filesystem with the packages in dir, unless a
 // finished one is already there.
@@ -40,7 +36,11 @@ func debootstrap(ctx context.Context, dir string, packages []string) error {
 		return fmt.Errorf("debootstrap is not installed: apt-get install debootstrap")
 	}
 	_ = os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", "--include="+strings.Join(packages, ","), debianSuite, dir, debianMirror())
+	args := []string{"--variant=minbase", "--include=" + strings.Join(packages, ","), debianSuite, dir}
+	if m := debianMirror(); m != "" {
+		args = append(args, m)
+	}
+	cmd := exec.CommandContext(ctx, "debootstrap", args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

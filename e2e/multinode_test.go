@@ -1,0 +1,322 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// TestMultiNode is issue 3's proof on 1 control plane + 2 workers: every node Ready;
+// pods on every node reach each other by pod IP; a Service answers a pod on another node
+// by short and full DNS name; outside names resolve; a NodePort answers from the host at
+// `kubelab ip` and at every node's address.
+func TestMultiNode(t *testing.T) {
+	requireDocker(t)
+	name := uniqueName("e2e-multi")
+	kc := tempKubeconfig(t)
+	env := []string{"KUBECONFIG=" + kc}
+	t.Cleanup(func() { kubelab(t, env, "delete", "cluster", "--name", name) })
+	r := kubelab(t, env, "create", "cluster", "--name", name, "--image", nodeImage, "--workers", "2", "--wait", "5m")
+	if r.err != nil {
+		t.Fatalf("create: %v", r.err)
+	}
+	t.Logf("FIGURE create cluster 1 control plane + 2 workers (--wait) wall time: %.1fs", r.took.Seconds())
+	cs := clientset(t, kc, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{name + "-control-plane", name + "-worker", name + "-worker2"}
+	if got := nodeNames(nodes.Items); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("nodes %v, want %v", got, want)
+	}
+	for _, n := range nodes.Items {
+		if !nodeReady(&n) {
+			t.Errorf("node %s not Ready", n.Name)
+		}
+	}
+
+	r = kubelab(t, env, "get", "nodes", "--name", name)
+	for _, n := range want {
+		if !strings.Contains(r.stdout, n) {
+			t.Errorf("kubelab get nodes lacks %s:\n%s", n, r.stdout)
+		}
+	}
+
+	t.Run("pods reach each other across nodes", func(t *testing.T) {
+		ips := runEverywhere(t, ctx, cs)
+		var urls []string
+		for _, ip := range ips {
+			urls = append(urls, "http://"+ip+":8080/")
+		}
+		for _, node := range want {
+			out := runClientPodOn(t, ctx, cs, "ping-"+node[len(name)+1:], node, append([]string{"get"}, urls...)...)
+			if n := strings.Count(out, "Hello from kubelab-echo"); n != len(ips) {
+				t.Errorf("from %s: %d of %d pods answered:\n%s", node, n, len(ips), out)
+			}
+		}
+	})
+
+	t.Run("service and DNS across nodes", func(t *testing.T) {
+		deployPinned(t, ctx, cs, "web", name+"-worker")
+		out := runClientPodOn(t, ctx, cs, "svc-client", name+"-worker2",
+			"get", "http://web/", "http://web.default/", "http://web.default.svc.cluster.local/")
+		if strings.Count(out, "Hello from kubelab-echo") != 3 {
+			t.Errorf("Service by short, namespaced and full name:\n%s", out)
+		}
+		// A name only Docker's DNS knows (a container on the kubelab network): CoreDNS
+		// forwards it through the node to Docker's embedded resolver.
+		out = runClientPodOn(t, ctx, cs, "dns-outside", name+"-worker", "lookup", "-retry", "30s", name+"-control-plane")
+		if !strings.Contains(out, name+"-control-plane: 172.") && !strings.Contains(out, name+"-control-plane: 192.168.") {
+			t.Errorf("a name outside the cluster did not resolve through Docker's DNS:\n%s", out)
+		}
+	})
+
+	t.Run("nodeport from the host", func(t *testing.T) {
+		svc, err := cs.CoreV1().Services("default").Create(ctx, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: "web-np"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "web"},
+				Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := svc.Spec.Ports[0].NodePort
+		r := kubelab(t, env, "ip", "--name", name)
+		ip := strings.TrimSpace(r.stdout)
+		if r.err != nil || ip == "" {
+			t.Fatalf("kubelab ip: %v %q", r.err, r.stdout)
+		}
+		addrs := []string{ip}
+		for _, n := range want {
+			r := kubelab(t, env, "ip", "--name", name, "--node", n)
+			addrs = append(addrs, strings.TrimSpace(r.stdout))
+		}
+		if addrs[0] != addrs[1] {
+			t.Errorf("kubelab ip (%s) is not the first control plane's address (%s)", addrs[0], addrs[1])
+		}
+		for _, a := range addrs {
+			body := httpGetRetry(t, fmt.Sprintf("http://%s:%d/", a, port))
+			if !strings.Contains(body, "Hello from kubelab-echo") {
+				t.Errorf("NodePort at %s:%d answered:\n%s", a, port, body)
+			}
+		}
+	})
+}
+
+// TestHighAvailability is issue 3's HA proof: 3 control planes + 1 worker behind the load
+// balancer; with one control-plane container stopped the API still answers.
+func TestHighAvailability(t *testing.T) {
+	api := requireDocker(t)
+	name := uniqueName("e2e-ha")
+	kc := tempKubeconfig(t)
+	env := []string{"KUBECONFIG=" + kc}
+	t.Cleanup(func() { kubelab(t, env, "delete", "cluster", "--name", name) })
+	r := kubelab(t, env, "create", "cluster", "--name", name, "--image", nodeImage, "--control-planes", "3", "--workers", "1", "--wait", "8m")
+	if r.err != nil {
+		t.Fatalf("create: %v", r.err)
+	}
+	t.Logf("FIGURE create cluster 3 control planes + 1 worker (--wait) wall time: %.1fs", r.took.Seconds())
+	cs := clientset(t, kc, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(nodes.Items) != 4 {
+		t.Fatalf("nodes: %v %v", err, nodeNames(nodes.Items))
+	}
+	r = kubelab(t, env, "get", "nodes", "--name", name)
+	if !strings.Contains(r.stdout, name+"-external-load-balancer") {
+		t.Errorf("no load balancer in kubelab get nodes:\n%s", r.stdout)
+	}
+
+	if err := api.ContainerStop(ctx, name+"-control-plane", container.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The load balancer notices within a second; every request after that must work.
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("API unreachable with one control plane down: %v", err)
+	}
+	for i := 0; i < 10; i++ {
+		if _, err := cs.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{}); err != nil {
+			t.Errorf("request %d with a control plane down: %v", i, err)
+		}
+	}
+	// Writes need an etcd quorum: 2 of 3 members are left.
+	if _, err := cs.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "written-during-outage"}, Data: map[string]string{"k": "v"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Errorf("write with a control plane down: %v", err)
+	}
+}
+
+// runEverywhere runs the echo server on every node (control planes too) and returns the
+// pods' IPs once all are ready.
+func runEverywhere(t *testing.T, ctx context.Context, cs kubernetes.Interface) []string {
+	t.Helper()
+	labels := map[string]string{"app": "everywhere"}
+	ds := &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "everywhere"},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+					Containers:  []corev1.Container{echoContainer()},
+				},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().DaemonSets("default").Create(ctx, ds, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var ips []string
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		nodes, err1 := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		pods, err2 := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=everywhere"})
+		if err1 != nil || err2 != nil {
+			return false, nil
+		}
+		ips = ips[:0]
+		for _, p := range pods.Items {
+			if podIsReady(&p) {
+				ips = append(ips, p.Status.PodIP)
+			}
+		}
+		return len(ips) == len(nodes.Items), nil
+	})
+	if err != nil {
+		describePods(t, ctx, cs, "default")
+		t.Fatalf("echo pods not ready on every node: %v", err)
+	}
+	return ips
+}
+
+func echoContainer() corev1.Container {
+	return corev1.Container{
+		Name: "echo", Image: "kubelab/echo:1.0",
+		Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
+		Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+		ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
+			HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}}},
+	}
+}
+
+// deployPinned runs the echo server as Deployment+Service name, on one node.
+func deployPinned(t *testing.T, ctx context.Context, cs kubernetes.Interface, name, node string) {
+	t.Helper()
+	labels := map[string]string{"app": name}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{echoContainer()}},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+	}
+	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
+		if err != nil || len(pods.Items) == 0 {
+			return false, nil
+		}
+		return podIsReady(&pods.Items[0]), nil
+	})
+	if err != nil {
+		describePods(t, ctx, cs, "default")
+		t.Fatalf("%s not ready: %v", name, err)
+	}
+}
+
+// runClientPodOn runs kubelab-echo with args in a pod on node and returns its output.
+func runClientPodOn(t *testing.T, ctx context.Context, cs kubernetes.Interface, podName, node string, args ...string) string {
+	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: podName},
+		Spec: corev1.PodSpec{
+			NodeName:      node,
+			RestartPolicy: corev1.RestartPolicyNever,
+			Tolerations:   []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			Containers:    []corev1.Container{{Name: "client", Image: "kubelab/echo:1.0", Args: args}},
+		},
+	}
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var phase corev1.PodPhase
+	err := wait.PollUntilContextTimeout(ctx, 300*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, podName, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		phase = p.Status.Phase
+		return phase == corev1.PodSucceeded || phase == corev1.PodFailed, nil
+	})
+	logs, _ := cs.CoreV1().Pods("default").GetLogs(podName, &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil || phase != corev1.PodSucceeded {
+		t.Errorf("pod %s on %s ended %q (%v):\n%s", podName, node, phase, err, logs)
+	}
+	return string(logs)
+}
+
+func podIsReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// httpGetRetry fetches url from the host, retrying for a few seconds while kube-proxy
+// programs a new Service.
+func httpGetRetry(t *testing.T, url string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	var last error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		resp, err := c.Get(url)
+		if err != nil {
+			last = err
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return string(body)
+	}
+	t.Errorf("GET %s: %v", url, last)
+	return ""
+}
