@@ -8,3 +8,8 @@ import "embed"
 //
 //go:embed *.yaml
 var Manifests embed.FS
+
+// Example is the documented example cluster configuration.
+//
+//go:embed cluster.example.toml
+var Example []byte

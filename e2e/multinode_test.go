@@ -6,7 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +33,29 @@ func TestMultiNode(t *testing.T) {
 	kc := tempKubeconfig(t)
 	env := []string{"KUBECONFIG=" + kc}
 	t.Cleanup(func() { kubelab(t, env, "delete", "cluster", "--name", name) })
-	r := kubelab(t, env, "create", "cluster", "--name", name, "--image", nodeImage, "--workers", "2", "--wait", "5m")
+	// The shape comes from a TOML file, as a user would write it.
+	hostPort := freeHostPort(t)
+	cfgPath := filepath.Join(t.TempDir(), "lab.toml")
+	cfg := fmt.Sprintf(`name = %q
+kubeadm_config_patches = ["kind: KubeletConfiguration\nmaxPods: 60\n"]
+
+[[nodes]]
+role = "control-plane"
+  [[nodes.port_mappings]]
+  container_port = 30080
+  host_port = %d
+
+[[nodes]]
+role = "worker"
+labels = { "kubelab.test/tier" = "apps" }
+
+[[nodes]]
+role = "worker"
+`, name, hostPort)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubelab(t, env, "create", "cluster", "--config", cfgPath, "--image", nodeImage, "--wait", "5m")
 	if r.err != nil {
 		t.Fatalf("create: %v", r.err)
 	}
@@ -50,6 +75,13 @@ func TestMultiNode(t *testing.T) {
 	for _, n := range nodes.Items {
 		if !nodeReady(&n) {
 			t.Errorf("node %s not Ready", n.Name)
+		}
+		// From the config file: the kubeadm patch and the node label.
+		if pods := n.Status.Capacity.Pods().Value(); pods != 60 {
+			t.Errorf("node %s: %d pods allowed, want 60 from the kubeadm patch", n.Name, pods)
+		}
+		if got, want := n.Labels["kubelab.test/tier"], map[bool]string{true: "apps"}[n.Name == name+"-worker"]; got != want {
+			t.Errorf("node %s: label kubelab.test/tier=%q, want %q", n.Name, got, want)
 		}
 	}
 
@@ -93,7 +125,7 @@ func TestMultiNode(t *testing.T) {
 		svc, err := cs.CoreV1().Services("default").Create(ctx, &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: "web-np"},
 			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "web"},
-				Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+				Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080), NodePort: 30080}}},
 		}, metav1.CreateOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -112,10 +144,15 @@ func TestMultiNode(t *testing.T) {
 		if addrs[0] != addrs[1] {
 			t.Errorf("kubelab ip (%s) is not the first control plane's address (%s)", addrs[0], addrs[1])
 		}
+		var urls []string
 		for _, a := range addrs {
-			body := httpGetRetry(t, fmt.Sprintf("http://%s:%d/", a, port))
-			if !strings.Contains(body, "Hello from kubelab-echo") {
-				t.Errorf("NodePort at %s:%d answered:\n%s", a, port, body)
+			urls = append(urls, fmt.Sprintf("http://%s:%d/", a, port))
+		}
+		// The config file's port mapping publishes the NodePort on the host's loopback.
+		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d/", hostPort))
+		for _, u := range urls {
+			if body := httpGetRetry(t, u); !strings.Contains(body, "Hello from kubelab-echo") {
+				t.Errorf("%s answered:\n%s", u, body)
 			}
 		}
 	})
@@ -319,4 +356,37 @@ func httpGetRetry(t *testing.T, url string) string {
 	}
 	t.Errorf("GET %s: %v", url, last)
 	return ""
+}
+
+// freeHostPort finds a free port on 127.0.0.1 for a port mapping.
+func freeHostPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestCreateRejectsBadConfig: a config file error names file, line and column, and
+// nothing is created.
+func TestCreateRejectsBadConfig(t *testing.T) {
+	api := requireDocker(t)
+	name := uniqueName("e2e-badcfg")
+	kc := tempKubeconfig(t)
+	path := filepath.Join(t.TempDir(), "bad.toml")
+	if err := os.WriteFile(path, []byte("name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\nports = 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
+	if r.err == nil {
+		t.Fatal("a config with an unknown key was accepted")
+	}
+	assertOneLineError(t, r.stderr, path+":4:1: unknown key \"nodes.ports\"")
+	if err := os.WriteFile(path, []byte("name = \""+name+"\"\n[[nodes]]\nrole = \"master\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
+	assertOneLineError(t, r.stderr, "nodes[0].role")
+	assertNothingLeft(t, api, kc, name)
 }

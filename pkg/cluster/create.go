@@ -41,6 +41,7 @@ type node struct {
 	name string
 	role string
 	ip   string
+	spec config.Node
 }
 
 // creation carries what the steps of one create hand to each other.
@@ -137,6 +138,9 @@ func (c *creation) preflight(ctx context.Context) error {
 	if c.cfg.Image == "" {
 		return errors.New("no node image given")
 	}
+	if err := kubeadm.CheckPatches(c.cfg.KubeadmConfigPatches); err != nil {
+		return err
+	}
 	if err := c.p.Ping(ctx); err != nil {
 		return err
 	}
@@ -159,7 +163,7 @@ func (c *creation) preflight(ctx context.Context) error {
 		return fmt.Errorf("cluster %q already exists: delete it with `kubelab delete cluster --name %s` or choose another --name", c.cfg.Name, c.cfg.Name)
 	}
 	for i, name := range NodeNames(c.cfg.Name, c.cfg.Nodes) {
-		c.nodes = append(c.nodes, node{name: name, role: c.cfg.Nodes[i].Role})
+		c.nodes = append(c.nodes, node{name: name, role: c.cfg.Nodes[i].Role, spec: c.cfg.Nodes[i]})
 	}
 	// Control planes first: the first node is the one kubeadm init runs on.
 	sort.SliceStable(c.nodes, func(i, j int) bool {
@@ -216,6 +220,13 @@ func (c *creation) startNodes(ctx context.Context) error {
 		}
 		if i == 0 && !c.ha() {
 			spec.Ports = []docker.PortMapping{apiPort}
+		}
+		for _, pm := range n.spec.PortMappings {
+			spec.Ports = append(spec.Ports, docker.PortMapping{ContainerPort: pm.ContainerPort, HostPort: pm.HostPort,
+				ListenAddress: pm.ListenAddress, Protocol: pm.Protocol})
+		}
+		for _, m := range n.spec.ExtraMounts {
+			spec.Mounts = append(spec.Mounts, docker.Mount{HostPath: m.HostPath, ContainerPath: m.ContainerPath, ReadOnly: m.ReadOnly})
 		}
 		g.Go(func() error { return c.p.CreateNode(gctx, spec) })
 	}
@@ -286,6 +297,7 @@ func (c *creation) kubeadmConfig(n node) kubeadm.Config {
 		ControlPlaneEndpoint: endpoint + ":6443",
 		CertSANs:             sans,
 		CertificateKey:       c.certificateKey,
+		NodeLabels:           n.spec.Labels,
 		PodSubnet:            c.cfg.Networking.PodSubnet,
 		ServiceSubnet:        c.cfg.Networking.ServiceSubnet,
 		DNSDomain:            c.cfg.Networking.DNSDomain,
@@ -300,6 +312,9 @@ const kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
 func (c *creation) kubeadmInit(ctx context.Context) error {
 	first := c.nodes[0]
 	data, err := kubeadm.InitConfig(c.kubeadmConfig(first))
+	if err == nil {
+		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
+	}
 	if err != nil {
 		return err
 	}
@@ -359,6 +374,9 @@ func (c *creation) joinWorkers(ctx context.Context) error {
 
 func (c *creation) join(ctx context.Context, n node, controlPlane bool) error {
 	data, err := kubeadm.JoinConfig(c.kubeadmConfig(n), controlPlane)
+	if err == nil {
+		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
+	}
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 	cfg := config.Default()
 	var opts cluster.CreateOptions
 	var controlPlanes, workers int
+	var configFile string
 	clusterCmd := &cobra.Command{
 		Use:   "cluster",
 		Short: "Create a Kubernetes cluster in Docker containers",
@@ -35,6 +36,24 @@ func newCreateCmd(g *globals) *cobra.Command {
 			}
 			if controlPlanes < 1 || workers < 0 {
 				return fmt.Errorf("--control-planes must be at least 1 and --workers at least 0")
+			}
+			if configFile != "" {
+				// The file gives the shape; flags given on the command line override it.
+				fromFile, err := config.Load(configFile, cmd.InOrStdin())
+				if err != nil {
+					return err
+				}
+				flags := cmd.Flags()
+				if flags.Changed("name") {
+					fromFile.Name = cfg.Name
+				}
+				if flags.Changed("image") || fromFile.Image == "" {
+					fromFile.Image = cfg.Image
+				}
+				if flags.Changed("api-server-port") {
+					fromFile.Networking.APIServerPort = cfg.Networking.APIServerPort
+				}
+				*cfg = *fromFile
 			}
 			if cmd.Flags().Changed("control-planes") || cmd.Flags().Changed("workers") {
 				cfg.Nodes = nil
@@ -56,6 +75,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := clusterCmd.Flags()
+	f.StringVar(&configFile, "config", "", "cluster configuration file in TOML (- for standard input); flags override it")
 	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
 	f.StringVar(&cfg.Image, "image", nodeimage.DefaultImage(nodeimage.DefaultKubernetesVersion), "node image")
 	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")

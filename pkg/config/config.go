@@ -5,7 +5,9 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"path"
 	"regexp"
+	"strings"
 )
 
 // Roles a node can have.
@@ -28,11 +30,32 @@ type Cluster struct {
 	Image      string     `toml:"image"`
 	Nodes      []Node     `toml:"nodes"`
 	Networking Networking `toml:"networking"`
+	// KubeadmConfigPatches are YAML documents merged (JSON merge patch) into the
+	// generated kubeadm configuration document of the same kind, for experts.
+	KubeadmConfigPatches []string `toml:"kubeadm_config_patches"`
 }
 
 // Node is one node of a cluster.
 type Node struct {
-	Role string `toml:"role"`
+	Role         string            `toml:"role"`
+	Labels       map[string]string `toml:"labels"`
+	PortMappings []PortMapping     `toml:"port_mappings"`
+	ExtraMounts  []Mount           `toml:"extra_mounts"`
+}
+
+// PortMapping publishes a node port on the host.
+type PortMapping struct {
+	ContainerPort int    `toml:"container_port"`
+	HostPort      int    `toml:"host_port"`      // 0: a free port
+	ListenAddress string `toml:"listen_address"` // default 127.0.0.1
+	Protocol      string `toml:"protocol"`       // tcp (default), udp or sctp
+}
+
+// Mount makes a host directory visible in a node.
+type Mount struct {
+	HostPath      string `toml:"host_path"`
+	ContainerPath string `toml:"container_path"`
+	ReadOnly      bool   `toml:"read_only"`
 }
 
 // Networking is the cluster's address plan.
@@ -73,6 +96,17 @@ func (c *Cluster) SetDefaults() {
 	if n.APIServerAddress == "" {
 		n.APIServerAddress = "127.0.0.1"
 	}
+	for i := range c.Nodes {
+		for j := range c.Nodes[i].PortMappings {
+			pm := &c.Nodes[i].PortMappings[j]
+			if pm.ListenAddress == "" {
+				pm.ListenAddress = "127.0.0.1"
+			}
+			if pm.Protocol == "" {
+				pm.Protocol = "tcp"
+			}
+		}
+	}
 }
 
 // The name becomes part of container, volume and host names (<name>-control-plane2):
@@ -109,6 +143,16 @@ func (c *Cluster) Validate() error {
 			return fmt.Errorf("nodes[%d].role: %q is not a role: use %q or %q", i, n.Role, RoleControlPlane, RoleWorker)
 		}
 	}
+	for i, n := range c.Nodes {
+		if err := n.validate(fmt.Sprintf("nodes[%d]", i)); err != nil {
+			return err
+		}
+	}
+	for i, p := range c.KubeadmConfigPatches {
+		if strings.TrimSpace(p) == "" {
+			return fmt.Errorf("kubeadm_config_patches[%d]: empty patch", i)
+		}
+	}
 	if controlPlanes == 0 {
 		return fmt.Errorf("nodes: a cluster needs at least one node with role %q", RoleControlPlane)
 	}
@@ -131,6 +175,48 @@ func (c *Cluster) Validate() error {
 	}
 	if p := c.Networking.APIServerPort; p < 0 || p > 65535 {
 		return fmt.Errorf("networking.api_server_port: %d is not a port (0 picks a free one)", p)
+	}
+	return nil
+}
+
+// labelKeyRE is a Kubernetes label key: an optional DNS prefix and a name.
+var labelKeyRE = regexp.MustCompile(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+var labelValueRE = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
+
+func (n Node) validate(field string) error {
+	for k, v := range n.Labels {
+		if !labelKeyRE.MatchString(k) {
+			return fmt.Errorf("%s.labels: %q is not a label key (letters, digits, '-', '_', '.', optionally prefixed by a DNS name and '/')", field, k)
+		}
+		if !labelValueRE.MatchString(v) {
+			return fmt.Errorf("%s.labels.%s: %q is not a label value (at most 63 letters, digits, '-', '_', '.')", field, k, v)
+		}
+	}
+	for j, pm := range n.PortMappings {
+		f := fmt.Sprintf("%s.port_mappings[%d]", field, j)
+		if pm.ContainerPort < 1 || pm.ContainerPort > 65535 {
+			return fmt.Errorf("%s.container_port: %d is not a port (1-65535)", f, pm.ContainerPort)
+		}
+		if pm.HostPort < 0 || pm.HostPort > 65535 {
+			return fmt.Errorf("%s.host_port: %d is not a port (0 picks a free one)", f, pm.HostPort)
+		}
+		if _, err := netip.ParseAddr(pm.ListenAddress); err != nil {
+			return fmt.Errorf("%s.listen_address: %q is not an IP address", f, pm.ListenAddress)
+		}
+		switch pm.Protocol {
+		case "tcp", "udp", "sctp":
+		default:
+			return fmt.Errorf("%s.protocol: %q is not tcp, udp or sctp", f, pm.Protocol)
+		}
+	}
+	for j, m := range n.ExtraMounts {
+		f := fmt.Sprintf("%s.extra_mounts[%d]", field, j)
+		if !path.IsAbs(m.HostPath) {
+			return fmt.Errorf("%s.host_path: %q is not an absolute path", f, m.HostPath)
+		}
+		if !path.IsAbs(m.ContainerPath) {
+			return fmt.Errorf("%s.container_path: %q is not an absolute path", f, m.ContainerPath)
+		}
 	}
 	return nil
 }

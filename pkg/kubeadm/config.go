@@ -6,6 +6,8 @@ package kubeadm
 import (
 	"bytes"
 	"fmt"
+	"sort"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	proxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
@@ -35,6 +37,8 @@ type Config struct {
 	CertificateKey string
 	// Schedulable keeps the control plane free of its NoSchedule taint (single-node clusters).
 	Schedulable bool
+	// NodeLabels are set on the Node object when kubelet registers it.
+	NodeLabels map[string]string
 }
 
 type arg struct {
@@ -141,6 +145,14 @@ func (c Config) nodeRegistration(controlPlane bool) nodeRegistration {
 	}
 	if controlPlane && c.Schedulable {
 		nr.Taints = &[]taint{}
+	}
+	if len(c.NodeLabels) > 0 {
+		var labels []string
+		for k, v := range c.NodeLabels {
+			labels = append(labels, k+"="+v)
+		}
+		sort.Strings(labels)
+		nr.KubeletExtraArgs = append(nr.KubeletExtraArgs, arg{Name: "node-labels", Value: strings.Join(labels, ",")})
 	}
 	return nr
 }

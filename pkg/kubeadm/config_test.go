@@ -153,3 +153,37 @@ func TestConfigRejectsMissingFields(t *testing.T) {
 		t.Errorf("want an error naming the token, got %v", err)
 	}
 }
+
+func TestPatch(t *testing.T) {
+	data, err := InitConfig(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	patched, err := Patch(data, []string{
+		"kind: KubeletConfiguration\nmaxPods: 50\n",
+		"apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  extraArgs:\n  - name: v\n    value: \"4\"\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := docs(t, patched)
+	if get(d["KubeletConfiguration"], "maxPods") != float64(50) || get(d["KubeletConfiguration"], "cgroupDriver") != "cgroupfs" {
+		t.Errorf("kubelet patch not merged:\n%s", patched)
+	}
+	args := get(d["ClusterConfiguration"], "apiServer", "extraArgs").([]any)
+	if len(args) != 1 || get(args[0].(map[string]any), "name") != "v" {
+		t.Errorf("apiServer patch: %v", args)
+	}
+	if get(d["ClusterConfiguration"], "kubernetesVersion") != "v1.37.2" || len(d) != 4 {
+		t.Errorf("patch lost other fields or documents:\n%s", patched)
+	}
+	if _, err := Patch(data, []string{"maxPods: 50\n"}); err == nil || !strings.Contains(err.Error(), "no kind") {
+		t.Errorf("patch without kind: %v", err)
+	}
+	if err := CheckPatches([]string{"kind: Deployment\n"}); err == nil || !strings.Contains(err.Error(), "kubeadm_config_patches[0]") {
+		t.Errorf("CheckPatches accepted a Deployment: %v", err)
+	}
+	if err := CheckPatches([]string{"kind: KubeProxyConfiguration\nmode: iptables\n"}); err != nil {
+		t.Error(err)
+	}
+}
