@@ -6,11 +6,13 @@
 package e2e
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,4 +105,16 @@ func clientset(t testing.TB, kubeconfigPath, name string) *kubernetes.Clientset 
 
 func tempKubeconfig(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "kubeconfig")
+}
+
+// newTarFile writes a tar stream holding one file.
+func newTarFile(w io.Writer, name, content string) error {
+	tw := tar.NewWriter(w)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content))}); err != nil {
+		return err
+	}
+	if _, err := tw.Write([]byte(content)); err != nil {
+		return err
+	}
+	return tw.Close()
 }

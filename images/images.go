@@ -7,7 +7,7 @@ import "embed"
 
 // Files is the recipe tree: base/packages.txt, base/rootfs/..., coredns/main.go.in.
 //
-//go:embed base coredns
+//go:embed base apps coredns
 var Files embed.FS
 
 // Images kubelab builds from its own programs, preloaded in every node. Nodes never
@@ -15,6 +15,10 @@ var Files embed.FS
 const (
 	// Echo is the HTTP echo server/client of tutorials and tests (cmd/kubelab-echo).
 	Echo = "kubelab/echo:1.0"
+	// Bootcamp is the "Kubernetes Basics" app (cmd/kubelab-bootcamp), in two versions
+	// for rolling updates and rollbacks.
+	BootcampV1 = "kubelab/bootcamp:v1"
+	BootcampV2 = "kubelab/bootcamp:v2"
 	// Netd is the pod network daemon (cmd/kubelab-netd).
 	Netd = "kubelab/netd:1.0"
 	// LoadBalancer fronts the API servers of clusters with several control planes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -116,6 +117,14 @@ func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts d
 		_, _ = opts.Stdout.Write([]byte("running\n"))
 	}
 	return nil
+}
+
+func (f *fakeProvider) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("archive of " + strings.Join(refs, ","))), nil
+}
+
+func (f *fakeProvider) CopyFromNode(context.Context, string, string) (io.ReadCloser, error) {
+	return nil, errors.New("not in the fake")
 }
 
 func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {

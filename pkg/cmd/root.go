@@ -49,6 +49,9 @@ func NewRoot() *cobra.Command {
 		newDeleteCmd(g),
 		newGetCmd(g),
 		newIPCmd(g),
+		newServiceCmd(g),
+		newLoadCmd(g),
+		newKubectlCmd(g),
 	)
 	return root
 }

@@ -52,9 +52,23 @@ func (c *Client) ImportImage(ctx context.Context, rootfs io.Reader, ref string, 
 
 // SaveImages streams `docker save` of the images (a docker-archive tar).
 func (c *Client) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
+	for _, ref := range refs {
+		if _, err := c.api.ImageInspect(ctx, ref); cerrdefs.IsNotFound(err) {
+			return nil, fmt.Errorf("image %s is not in the host's Docker: build or pull it there first", ref)
+		}
+	}
 	rc, err := c.api.ImageSave(ctx, refs)
 	if err != nil {
 		return nil, fmt.Errorf("save images: %w", err)
+	}
+	return rc, nil
+}
+
+// CopyFromNode streams a path of a container as a tar archive.
+func (c *Client) CopyFromNode(ctx context.Context, node, path string) (io.ReadCloser, error) {
+	rc, _, err := c.api.CopyFromContainer(ctx, node, path)
+	if err != nil {
+		return nil, fmt.Errorf("copy %s from %s: %w", path, node, err)
 	}
 	return rc, nil
 }

@@ -128,6 +128,10 @@ type Provider interface {
 	// DeleteNode removes a node container and its volume; a missing node is not an error.
 	DeleteNode(ctx context.Context, name string) error
 	Exec(ctx context.Context, node string, cmd []string, opts ExecOptions) error
+	// SaveImages streams images of the host's Docker as a docker-archive tar.
+	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
+	// CopyFromNode streams a file or directory of a node as a tar.
+	CopyFromNode(ctx context.Context, node, path string) (io.ReadCloser, error)
 	WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error
 }
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	kubelab "github.com/kubelab/kubelab"
@@ -49,14 +50,15 @@ func DefaultCacheDir() string {
 }
 
 type builder struct {
-	opts  Options
-	dc    *docker.Client
-	rel   Release
-	gob   *goBuilder
-	debug func(string, ...any)
+	opts Options
+	dc   *docker.Client
+	rel  Release
+	gob  *goBuilder
 
-	rootfs        string     // the Debian root filesystem on disk
+	rootfs        string     // the node's Debian root filesystem on disk
 	rootfsDone    chan error // debootstrap runs while Go compiles
+	apps          string     // the tutorial images' Debian root filesystem
+	appsDone      chan error
 	bins          map[string]string
 	baseRef       string
 	componentRefs []string
@@ -103,12 +105,10 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 	}
 
 	// debootstrap is network-bound and Go is CPU-bound: run them side by side.
-	pkgs := readPackageList(mustRead("base/packages.txt"))
-	b.rootfs = filepath.Join(opts.CacheDir, "rootfs", "debian-"+debianSuite+"-"+hashOf(pkgs, debianMirror()))
-	b.rootfsDone = make(chan error, 1)
 	bgCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() { b.rootfsDone <- debootstrap(bgCtx, b.rootfs, pkgs) }()
+	b.rootfs, b.rootfsDone = b.startDebootstrap(bgCtx, "debian-", "base/packages.txt")
+	b.apps, b.appsDone = b.startDebootstrap(bgCtx, "apps-", "apps/packages.txt")
 
 	steps := []struct {
 		title string
@@ -132,6 +132,16 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 		st.Infof("Built %s (%d MB).", opts.Image, size/1e6)
 	}
 	return nil
+}
+
+// startDebootstrap makes (or reuses) a root filesystem with the packages listed in an
+// embedded file, in the background.
+func (b *builder) startDebootstrap(ctx context.Context, prefix, list string) (string, chan error) {
+	pkgs := readPackageList(mustRead(list))
+	dir := filepath.Join(b.opts.CacheDir, "rootfs", prefix+debianSuite+"-"+hashOf(pkgs, debianMirror()))
+	done := make(chan error, 1)
+	go func() { done <- debootstrap(ctx, dir, pkgs) }()
+	return dir, done
 }
 
 func mustRead(name string) []byte {
@@ -181,7 +191,7 @@ func (b *builder) buildComponents(ctx context.Context) error {
 		{b.rel.etcdBuild, []string{"etcd"}},
 		{b.rel.corednsBuild, []string{"coredns"}},
 		{containerdBuild, []string{"containerd", "ctr", "containerd-shim-runc-v2"}},
-		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb"}},
+		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 	for _, j := range jobs {
 		w, builds, err := j.spec(ctx)
@@ -207,6 +217,8 @@ func ownBuild(context.Context) (goWrapper, []goBuild, error) {
 		{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"},
 		{Packages: []string{"./cmd/kubelab-netd"}, Output: "kubelab-netd"},
 		{Packages: []string{"./cmd/kubelab-lb"}, Output: "kubelab-lb"},
+		{Packages: []string{"./cmd/kubelab-bootcamp"}, Output: "kubelab-bootcamp-v1", Ldflags: []string{"-X main.version=1"}},
+		{Packages: []string{"./cmd/kubelab-bootcamp"}, Output: "kubelab-bootcamp-v2", Ldflags: []string{"-X main.version=2"}},
 	}, nil
 }
 
@@ -336,6 +348,7 @@ func minimalEtc(t *tarWriter) error {
 type componentImage struct {
 	ref      string
 	hostOnly bool              // runs on the host's Docker, not in nodes: not preloaded
+	ownEtc   bool              // extra brings /etc/passwd and friends
 	bins     map[string]string // path in image → binary name
 	changes  []string
 	extra    func(*tarWriter) error
@@ -358,7 +371,7 @@ func (b *builder) componentImages() []componentImage {
 			changes: []string{`ENTRYPOINT ["/usr/local/bin/kube-proxy"]`},
 			// kube-proxy programs the node with iptables and conntrack: ship Debian's,
 			// with only the packages they need.
-			extra: b.debianSubset("iptables", "conntrack"),
+			extra: debianSubset(b.rootfs, "iptables", "conntrack"),
 		},
 		componentImage{
 			ref:     r.etcdImage(),
@@ -381,13 +394,37 @@ func (b *builder) componentImages() []componentImage {
 			bins:    map[string]string{"usr/local/bin/kubelab-netd": "kubelab-netd"},
 			changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-netd"]`},
 			// netd masquerades with iptables.
-			extra: b.debianSubset("iptables"),
+			extra: debianSubset(b.rootfs, "iptables"),
 		},
 		componentImage{
 			ref:      images.LoadBalancer,
 			hostOnly: true,
 			bins:     map[string]string{"usr/local/bin/kubelab-lb": "kubelab-lb"},
 			changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
+		},
+		componentImage{
+			ref:     images.BootcampV1,
+			bins:    map[string]string{"usr/local/bin/kubelab-bootcamp": "kubelab-bootcamp-v1"},
+			changes: []string{`CMD ["/usr/local/bin/kubelab-bootcamp"]`, "EXPOSE 8080"},
+			extra:   busybox(b.apps),
+		},
+		componentImage{
+			ref:     images.BootcampV2,
+			bins:    map[string]string{"usr/local/bin/kubelab-bootcamp": "kubelab-bootcamp-v2"},
+			changes: []string{`CMD ["/usr/local/bin/kubelab-bootcamp"]`, "EXPOSE 8080"},
+			extra:   busybox(b.apps),
+		},
+		componentImage{
+			// Tagged with Debian's version, never :latest, which means "always pull".
+			ref:     "busybox:" + minorVersion(dpkgVersion(b.apps, "busybox-static")),
+			changes: []string{`CMD ["sh"]`},
+			extra:   busybox(b.apps),
+		},
+		componentImage{
+			ref:     "nginx:" + minorVersion(dpkgVersion(b.apps, "nginx-light")),
+			changes: []string{`CMD ["nginx", "-g", "daemon off;"]`, "EXPOSE 80"},
+			ownEtc:  true,
+			extra:   nginx(b.apps),
 		},
 		componentImage{
 			ref:     images.Echo,
@@ -399,44 +436,44 @@ func (b *builder) componentImages() []componentImage {
 }
 
 // debianSubset copies the files of some Debian packages, with their dependencies, from
-// the base root filesystem.
-func (b *builder) debianSubset(pkgs ...string) func(*tarWriter) error {
+// a root filesystem.
+func debianSubset(root string, pkgs ...string) func(*tarWriter) error {
 	return func(t *tarWriter) error {
-		closure, err := dpkgClosure(b.rootfs, pkgs)
+		closure, err := dpkgClosure(root, pkgs)
 		if err != nil {
 			return err
 		}
 		// Merged /usr: /lib64 → usr/lib64 and friends belong to no package, yet every
 		// dynamic binary names its loader through /lib64.
 		for _, top := range []string{"bin", "sbin", "lib", "lib64"} {
-			if st, err := os.Lstat(filepath.Join(b.rootfs, top)); err == nil && st.Mode()&os.ModeSymlink != 0 {
-				if err := t.fromDisk(b.rootfs, top); err != nil {
+			if st, err := os.Lstat(filepath.Join(root, top)); err == nil && st.Mode()&os.ModeSymlink != 0 {
+				if err := t.fromDisk(root, top); err != nil {
 					return err
 				}
 			}
 		}
 		for _, p := range closure {
-			files, err := packageFiles(b.rootfs, p)
+			files, err := packageFiles(root, p)
 			if err != nil {
 				return err
 			}
 			for _, f := range files {
-				if err := t.fromDisk(b.rootfs, f); err != nil && !errors.Is(err, os.ErrNotExist) {
+				if err := t.fromDisk(root, f); err != nil && !errors.Is(err, os.ErrNotExist) {
 					return err
 				}
 			}
 		}
 		// update-alternatives links (iptables → iptables-nft) belong to no package.
-		alts, _ := filepath.Glob(filepath.Join(b.rootfs, "etc/alternatives/ip*tables*"))
+		alts, _ := filepath.Glob(filepath.Join(root, "etc/alternatives/ip*tables*"))
 		for _, a := range alts {
-			rel, _ := filepath.Rel(b.rootfs, a)
-			if err := t.fromDisk(b.rootfs, rel); err != nil {
+			rel, _ := filepath.Rel(root, a)
+			if err := t.fromDisk(root, rel); err != nil {
 				return err
 			}
-			link, _ := filepath.Glob(filepath.Join(b.rootfs, "usr/sbin", filepath.Base(a)))
+			link, _ := filepath.Glob(filepath.Join(root, "usr/sbin", filepath.Base(a)))
 			for _, l := range link {
-				rel, _ := filepath.Rel(b.rootfs, l)
-				if err := t.fromDisk(b.rootfs, rel); err != nil {
+				rel, _ := filepath.Rel(root, l)
+				if err := t.fromDisk(root, rel); err != nil {
 					return err
 				}
 			}
@@ -445,7 +482,72 @@ func (b *builder) debianSubset(pkgs ...string) func(*tarWriter) error {
 	}
 }
 
+// busybox adds Debian's static busybox with a link for each of its applets: a shell and
+// the usual tools (wget, ls, cat, nslookup...) in 2 MB.
+func busybox(root string) func(*tarWriter) error {
+	return func(t *tarWriter) error {
+		bin := filepath.Join(root, "usr/bin/busybox")
+		if err := t.fromDisk(root, "usr/bin/busybox"); err != nil {
+			return err
+		}
+		out, err := exec.Command(bin, "--list").Output()
+		if err != nil {
+			return fmt.Errorf("busybox --list: %w", err)
+		}
+		for _, applet := range strings.Fields(string(out)) {
+			if !t.written["usr/bin/"+applet] {
+				if err := t.symlink("usr/bin/"+applet, "busybox"); err != nil {
+					return err
+				}
+			}
+		}
+		for _, top := range []string{"bin", "sbin"} {
+			if !t.written[top] {
+				if err := t.symlink(top, "usr/bin"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// nginx adds Debian's nginx-light, its configuration and default page, logging to the
+// container's output as every nginx image does.
+func nginx(root string) func(*tarWriter) error {
+	return func(t *tarWriter) error {
+		for _, f := range []string{"etc/passwd", "etc/group", "etc/nsswitch.conf"} {
+			if err := t.fromDisk(root, f); err != nil {
+				return err
+			}
+		}
+		for _, dir := range []string{"etc/nginx", "var/www"} {
+			if err := t.subtree(root, dir); err != nil {
+				return err
+			}
+		}
+		if err := t.symlink("var/log/nginx/access.log", "/dev/stdout"); err != nil {
+			return err
+		}
+		if err := t.symlink("var/log/nginx/error.log", "/dev/stderr"); err != nil {
+			return err
+		}
+		for _, d := range []string{"var/lib/nginx", "run"} {
+			if err := t.dir(d, 0o755); err != nil {
+				return err
+			}
+		}
+		if err := t.dir("tmp", 0o1777); err != nil {
+			return err
+		}
+		return debianSubset(root, "nginx-light")(t)
+	}
+}
+
 func (b *builder) buildComponentImages(ctx context.Context) error {
+	if err := <-b.appsDone; err != nil {
+		return err
+	}
 	b.componentRefs = nil
 	for _, img := range b.componentImages() {
 		var binHashes []string
@@ -458,13 +560,15 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		}
 		extra := ""
 		if img.extra != nil {
-			extra = b.rootfs // the Debian subset comes from this root filesystem
+			extra = b.rootfs + b.apps // Debian files come from these root filesystems
 		}
 		hash := hashOf(builderHash(), img.ref, img.changes, binHashes, extra)
 		changes := append([]string{defaultPath}, img.changes...)
 		err := b.importIfChanged(ctx, img.ref, hash, changes, func(t *tarWriter) error {
-			if err := minimalEtc(t); err != nil {
-				return err
+			if !img.ownEtc {
+				if err := minimalEtc(t); err != nil {
+					return err
+				}
 			}
 			for dst, name := range img.bins {
 				if err := t.hostFile(dst, 0o755, b.bins[name]); err != nil {

@@ -232,6 +232,48 @@ func (t *tarWriter) tree(root string) error {
 	})
 }
 
+// subtree copies one directory of a root filesystem (rel is relative to root).
+func (t *tarWriter) subtree(root, rel string) error {
+	return filepath.WalkDir(filepath.Join(root, rel), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		r, _ := filepath.Rel(root, p)
+		return t.fromDisk(root, r)
+	})
+}
+
+// dpkgVersion is the installed version of a package ("1:1.35.0-4+b3"), or "".
+func dpkgVersion(root, pkg string) string {
+	status, err := os.ReadFile(filepath.Join(root, "var/lib/dpkg/status"))
+	if err != nil {
+		return ""
+	}
+	for _, para := range strings.Split(string(status), "\n\n") {
+		if !strings.Contains(para, "Package: "+pkg+"\n") {
+			continue
+		}
+		for _, line := range strings.Split(para, "\n") {
+			if v, ok := strings.CutPrefix(line, "Version: "); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// minorVersion turns a Debian version into an image tag: "1:1.35.0-4+b3" → "1.35".
+func minorVersion(v string) string {
+	if _, after, ok := strings.Cut(v, ":"); ok {
+		v = after
+	}
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return "unknown"
+	}
+	return parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
+}
+
 // embedded copies files from an embedded tree under prefix into the rootfs, making
 // files under bin/ directories executable.
 func (t *tarWriter) embedded(fsys fs.FS, prefix string) error {
