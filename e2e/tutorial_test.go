@@ -197,6 +197,43 @@ spec:
 		waitFor(`ok`, "logs", "two-containers", "-c", "sidecar")
 	})
 
+	t.Run("persistent volume", func(t *testing.T) {
+		manifest := `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 64Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  restartPolicy: Never
+  containers: [{name: w, image: "busybox:1.35", command: [sh, -c, "echo kept-on-disk > /data/file"], volumeMounts: [{name: d, mountPath: /data}]}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+`
+		if r := kubelabStdin(t, env, manifest, "kubectl", "--name", name, "--", "apply", "-f", "-"); r.err != nil {
+			t.Fatalf("apply: %v %s", r.err, r.stderr)
+		}
+		waitFor(`Succeeded`, "get", "pod/writer", "-o", "go-template={{.status.phase}}")
+		if out := kc("get", "pvc/data", "-o", "go-template={{.status.phase}} {{.spec.storageClassName}}"); out != "Bound standard" {
+			t.Errorf("claim: %q, want it Bound by the default class", out)
+		}
+		node := kc("get", "pod/writer", "-o", "go-template={{.spec.nodeName}}")
+		reader := strings.ReplaceAll(strings.ReplaceAll(manifest[strings.Index(manifest, "---"):], "writer", "reader"),
+			`echo kept-on-disk > /data/file`, `cat /data/file`)
+		if r := kubelabStdin(t, env, reader, "kubectl", "--name", name, "--", "apply", "-f", "-"); r.err != nil {
+			t.Fatalf("apply reader: %v %s", r.err, r.stderr)
+		}
+		waitFor(`Succeeded`, "get", "pod/reader", "-o", "go-template={{.status.phase}}")
+		if out := kc("logs", "reader"); strings.TrimSpace(out) != "kept-on-disk" {
+			t.Errorf("reader got %q", out)
+		}
+		// The data lives on the node's /var volume.
+		if out := dockerExec(t, api, node, "sh", "-c", "cat /var/local-path-provisioner/*/file"); strings.TrimSpace(out) != "kept-on-disk" {
+			t.Errorf("on node %s: %q", node, out)
+		}
+	})
+
 	t.Run("load docker-image", func(t *testing.T) {
 		ref := "e2e-loaded/app:" + name
 		buildImage(t, api, ref, "FROM busybox:1.35\nCMD [\"sh\", \"-c\", \"echo loaded-image-works; sleep 3600\"]\n")

@@ -21,6 +21,12 @@ const (
 	BootcampV2 = "kubelab/bootcamp:v2"
 	// Netd is the pod network daemon (cmd/kubelab-netd).
 	Netd = "kubelab/netd:1.0"
+	// Busybox and Nginx are Debian bookworm's busybox-static and nginx-light, tagged
+	// with their upstream versions (never :latest, which means "always pull").
+	Busybox = "busybox:1.35"
+	Nginx   = "nginx:1.22"
+	// LocalPathProvisioner provisions the default StorageClass's volumes.
+	LocalPathProvisioner = "rancher/local-path-provisioner:v0.0.30"
 	// LoadBalancer fronts the API servers of clusters with several control planes
 	// (cmd/kubelab-lb). It runs on the host's Docker, next to the nodes.
 	LoadBalancer = "kubelab/lb:1.0"

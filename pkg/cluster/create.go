@@ -89,6 +89,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{"Waiting for systemd and containerd in the nodes", c.waitForBoot, nil},
 		{"Starting the control plane (kubeadm init)", c.kubeadmInit, nil},
 		{"Installing the pod network (kubelab-netd)", c.installPodNetwork, nil},
+		{"Installing storage (default StorageClass \"standard\")", c.installStorage, nil},
 		{"Joining control-plane nodes", c.joinControlPlanes, func() bool { return !c.ha() }},
 		{"Joining worker nodes", c.joinWorkers, func() bool { return len(c.role(config.RoleWorker)) == 0 }},
 		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig, nil},
@@ -346,6 +347,16 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 // configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
 	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet})
+	if err != nil {
+		return err
+	}
+	return addons.Apply(ctx, c.restConfig, manifest)
+}
+
+// installStorage adds the default StorageClass: volumes on the nodes' own disks, made on
+// demand by local-path-provisioner.
+func (c *creation) installStorage(ctx context.Context) error {
+	manifest, err := addons.Render("storage.yaml", map[string]string{"Image": images.LocalPathProvisioner, "HelperImage": images.Busybox})
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 		run   func(context.Context) error
 	}{
 		{"Building Kubernetes " + rel.Kubernetes + " from source", b.buildKubernetes},
-		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s", rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause), b.buildComponents},
+		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s, local-path-provisioner %s", rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause, localPathVersion), b.buildComponents},
 		{"Building the Debian " + debianSuite + " base image", b.buildBase},
 		{"Building component images", b.buildComponentImages},
 		{"Preloading images into " + opts.Image, func(ctx context.Context) error { return b.buildNode(ctx, recipe) }},
@@ -164,7 +164,7 @@ func (b *builder) recipeHash() (string, error) {
 		return "", err
 	}
 	r := b.rel
-	return hashOf(builderHash(), r.Kubernetes, r.Etcd, r.CoreDNS, r.Pause, containerdVersion, recipes, source, goVersion(), debianMirror()), nil
+	return hashOf(builderHash(), r.Kubernetes, r.Etcd, r.CoreDNS, r.Pause, containerdVersion, localPathVersion, recipes, source, goVersion(), debianMirror()), nil
 }
 
 func (b *builder) buildKubernetes(ctx context.Context) error {
@@ -191,6 +191,7 @@ func (b *builder) buildComponents(ctx context.Context) error {
 		{b.rel.etcdBuild, []string{"etcd"}},
 		{b.rel.corednsBuild, []string{"coredns"}},
 		{containerdBuild, []string{"containerd", "ctr", "containerd-shim-runc-v2"}},
+		{localPathBuild, []string{"local-path-provisioner"}},
 		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 	for _, j := range jobs {
@@ -349,6 +350,7 @@ type componentImage struct {
 	ref      string
 	hostOnly bool              // runs on the host's Docker, not in nodes: not preloaded
 	ownEtc   bool              // extra brings /etc/passwd and friends
+	debian   string            // the Debian package whose version the tag names
 	bins     map[string]string // path in image → binary name
 	changes  []string
 	extra    func(*tarWriter) error
@@ -403,6 +405,11 @@ func (b *builder) componentImages() []componentImage {
 			changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
 		},
 		componentImage{
+			ref:     images.LocalPathProvisioner,
+			bins:    map[string]string{"usr/local/bin/local-path-provisioner": "local-path-provisioner"},
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/local-path-provisioner"]`},
+		},
+		componentImage{
 			ref:     images.BootcampV1,
 			bins:    map[string]string{"usr/local/bin/kubelab-bootcamp": "kubelab-bootcamp-v1"},
 			changes: []string{`CMD ["/usr/local/bin/kubelab-bootcamp"]`, "EXPOSE 8080"},
@@ -415,13 +422,14 @@ func (b *builder) componentImages() []componentImage {
 			extra:   busybox(b.apps),
 		},
 		componentImage{
-			// Tagged with Debian's version, never :latest, which means "always pull".
-			ref:     "busybox:" + minorVersion(dpkgVersion(b.apps, "busybox-static")),
+			ref:     images.Busybox,
+			debian:  "busybox-static",
 			changes: []string{`CMD ["sh"]`},
 			extra:   busybox(b.apps),
 		},
 		componentImage{
-			ref:     "nginx:" + minorVersion(dpkgVersion(b.apps, "nginx-light")),
+			ref:     images.Nginx,
+			debian:  "nginx-light",
 			changes: []string{`CMD ["nginx", "-g", "daemon off;"]`, "EXPOSE 80"},
 			ownEtc:  true,
 			extra:   nginx(b.apps),
@@ -550,6 +558,12 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 	}
 	b.componentRefs = nil
 	for _, img := range b.componentImages() {
+		if img.debian != "" {
+			v := minorVersion(dpkgVersion(b.apps, img.debian))
+			if !strings.HasSuffix(img.ref, ":"+v) {
+				return fmt.Errorf("image %s: Debian's %s is now version %s; update its tag in images/images.go", img.ref, img.debian, v)
+			}
+		}
 		var binHashes []string
 		for dst, name := range img.bins {
 			h, err := fileHash(b.bins[name])

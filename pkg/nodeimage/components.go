@@ -157,6 +157,22 @@ func (r Release) corednsBuild(ctx context.Context) (goWrapper, []goBuild, error)
 	return w, []goBuild{{Packages: []string{"."}, Output: "coredns", Ldflags: ld}}, nil
 }
 
+const (
+	localPathModule  = "github.com/rancher/local-path-provisioner"
+	localPathVersion = "v0.0.30"
+)
+
+// localPathBuild is the dynamic provisioner behind the default StorageClass.
+func localPathBuild(ctx context.Context) (goWrapper, []goBuild, error) {
+	up, err := readUpstreamGoMod(ctx, localPathModule, localPathVersion)
+	if err != nil {
+		return goWrapper{}, nil, fmt.Errorf("local-path-provisioner %s: %w", localPathVersion, err)
+	}
+	w := goWrapper{Name: "local-path-provisioner-" + localPathVersion, Module: localPathModule, Version: localPathVersion,
+		GoDirective: up.Go, Godebug: up.Godebug, Tools: []string{localPathModule}}
+	return w, []goBuild{{Packages: []string{localPathModule}, Output: "local-path-provisioner"}}, nil
+}
+
 func containerdBuild(ctx context.Context) (goWrapper, []goBuild, error) {
 	up, err := readUpstreamGoMod(ctx, containerdModule, containerdVersion)
 	if err != nil {
