@@ -19,10 +19,8 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -123,7 +121,7 @@ func TestClusterLifecycle(t *testing.T) {
 	})
 
 	t.Run("workload answers HTTP inside the cluster", func(t *testing.T) {
-		podIP := deployEcho(t, ctx, cs)
+		podIP := deployEcho(t, ctx, cs, "web", "")
 		// 1. From another pod, through the Service's DNS names and kube-proxy.
 		logs := runClientPod(t, ctx, cs, "http://web/", "http://web.default.svc.cluster.local/")
 		if strings.Count(logs, "Hello from kubelab-echo") != 2 || !strings.Contains(logs, "pod:    web-") {
@@ -327,58 +325,6 @@ func dockerExec(t *testing.T, api *client.Client, ctr string, cmd ...string) str
 	return out.String()
 }
 
-func deployEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface) (podIP string) {
-	t.Helper()
-	labels := map[string]string{"app": "web"}
-	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "echo", Image: "kubelab/echo:1.0",
-					Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
-					Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
-						FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
-					ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
-						HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}}},
-				}}},
-			},
-		},
-	}
-	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
-	}
-	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
-		pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-		if err != nil {
-			return false, nil
-		}
-		for _, p := range pods.Items {
-			for _, c := range p.Status.Conditions {
-				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
-					podIP = p.Status.PodIP
-					return true, nil
-				}
-			}
-		}
-		return false, nil
-	})
-	if err != nil {
-		describePods(t, ctx, cs, "default")
-		t.Fatalf("web pod never became ready: %v", err)
-	}
-	return podIP
-}
-
 // runClientPod runs kubelab-echo as a client in a pod and returns its output.
 func runClientPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, urls ...string) string {
 	t.Helper()
@@ -387,7 +333,7 @@ func runClientPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, ur
 		Spec: corev1.PodSpec{
 			RestartPolicy: corev1.RestartPolicyNever,
 			Containers: []corev1.Container{{
-				Name: "client", Image: "kubelab/echo:1.0", Args: append([]string{"get"}, urls...),
+				Name: "client", Image: "kubelab/echo:1.0", Args: append([]string{"get", "-retry", "20s"}, urls...),
 			}},
 		},
 	}

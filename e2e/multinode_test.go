@@ -99,7 +99,7 @@ role = "worker"
 			urls = append(urls, "http://"+ip+":8080/")
 		}
 		for _, node := range want {
-			out := runClientPodOn(t, ctx, cs, "ping-"+node[len(name)+1:], node, append([]string{"get"}, urls...)...)
+			out := runClientPodOn(t, ctx, cs, "ping-"+node[len(name)+1:], node, append([]string{"get", "-retry", "20s"}, urls...)...)
 			if n := strings.Count(out, "Hello from kubelab-echo"); n != len(ips) {
 				t.Errorf("from %s: %d of %d pods answered:\n%s", node, n, len(ips), out)
 			}
@@ -107,9 +107,9 @@ role = "worker"
 	})
 
 	t.Run("service and DNS across nodes", func(t *testing.T) {
-		deployPinned(t, ctx, cs, "web", name+"-worker")
+		deployEcho(t, ctx, cs, "web", name+"-worker")
 		out := runClientPodOn(t, ctx, cs, "svc-client", name+"-worker2",
-			"get", "http://web/", "http://web.default/", "http://web.default.svc.cluster.local/")
+			"get", "-retry", "20s", "http://web/", "http://web.default/", "http://web.default.svc.cluster.local/")
 		if strings.Count(out, "Hello from kubelab-echo") != 3 {
 			t.Errorf("Service by short, namespaced and full name:\n%s", out)
 		}
@@ -261,8 +261,9 @@ func echoContainer() corev1.Container {
 	}
 }
 
-// deployPinned runs the echo server as Deployment+Service name, on one node.
-func deployPinned(t *testing.T, ctx context.Context, cs kubernetes.Interface, name, node string) {
+// deployEcho runs the echo server as a Deployment and a Service (port 80) called name,
+// on node if not empty, and returns the pod's IP once it is ready.
+func deployEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface, name, node string) (podIP string) {
 	t.Helper()
 	labels := map[string]string{"app": name}
 	dep := &appsv1.Deployment{
@@ -290,12 +291,14 @@ func deployPinned(t *testing.T, ctx context.Context, cs kubernetes.Interface, na
 		if err != nil || len(pods.Items) == 0 {
 			return false, nil
 		}
+		podIP = pods.Items[0].Status.PodIP
 		return podIsReady(&pods.Items[0]), nil
 	})
 	if err != nil {
 		describePods(t, ctx, cs, "default")
 		t.Fatalf("%s not ready: %v", name, err)
 	}
+	return podIP
 }
 
 // runClientPodOn runs kubelab-echo with args in a pod on node and returns its output.
@@ -322,9 +325,10 @@ func runClientPodOn(t *testing.T, ctx context.Context, cs kubernetes.Interface, 
 		phase = p.Status.Phase
 		return phase == corev1.PodSucceeded || phase == corev1.PodFailed, nil
 	})
-	logs, _ := cs.CoreV1().Pods("default").GetLogs(podName, &corev1.PodLogOptions{}).DoRaw(ctx)
+	logs, logErr := cs.CoreV1().Pods("default").GetLogs(podName, &corev1.PodLogOptions{}).DoRaw(ctx)
 	if err != nil || phase != corev1.PodSucceeded {
-		t.Errorf("pod %s on %s ended %q (%v):\n%s", podName, node, phase, err, logs)
+		describePods(t, ctx, cs, "default")
+		t.Errorf("pod %s on %s ended %q (%v); logs (%v):\n%s", podName, node, phase, err, logErr, logs)
 	}
 	return string(logs)
 }

@@ -1,6 +1,6 @@
 // kubelab-echo is a tiny HTTP server for learning Kubernetes: it answers every request
 // with what it received and where it runs (pod name, node), and logs each request. Run
-// as "kubelab-echo get URL" it is also a client, so a pod can test a Service from inside,
+// as "kubelab-echo get [-retry DURATION] URL" it is also a client, so a pod can test a Service from inside,
 // and "kubelab-echo lookup [-retry DURATION] NAME" resolves a name through the pod's DNS.
 package main
 
@@ -86,29 +86,51 @@ func handler() http.Handler {
 	return mux
 }
 
-// get fetches each URL and prints the body; it exits 1 if any request fails.
-func get(urls []string) int {
-	if len(urls) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: kubelab-echo get URL...")
+// get fetches each URL and prints the body; it exits 1 if any request fails. With
+// -retry it tries each URL again every 200 ms for that long (a new Service takes a
+// moment to be reachable everywhere).
+func get(args []string) int {
+	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	retry := fs.Duration("retry", 0, "keep trying each URL this long")
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: kubelab-echo get [-retry DURATION] URL...")
 		return 2
 	}
-	c := &http.Client{Timeout: 10 * time.Second}
+	c := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(*retry)
 	code := 0
-	for _, u := range urls {
-		resp, err := c.Get(u)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-			continue
-		}
-		_, _ = io.Copy(os.Stdout, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode >= 400 {
-			fmt.Fprintf(os.Stderr, "%s: %s\n", u, resp.Status)
-			code = 1
+	for _, u := range fs.Args() {
+		for {
+			body, err := fetch(c, u)
+			if err == nil {
+				_, _ = os.Stdout.Write(body)
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", u, err)
+				code = 1
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}
 	return code
+}
+
+func fetch(c *http.Client, url string) ([]byte, error) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 400 {
+		return body, fmt.Errorf("%s", resp.Status)
+	}
+	return body, nil
 }
 
 // lookup resolves each name, retrying every 100 ms for up to -retry, and prints the

@@ -36,6 +36,12 @@ func TestGetAndLookupExitCodes(t *testing.T) {
 	if code := get([]string{srv.URL + "/", "http://127.0.0.1:1/"}); code != 1 {
 		t.Errorf("get with an unreachable URL: exit %d, want 1", code)
 	}
+	if code := get([]string{"-retry", "300ms", "http://127.0.0.1:1/"}); code != 1 {
+		t.Errorf("get -retry of an unreachable URL: exit %d, want 1", code)
+	}
+	if code := get(nil); code != 2 {
+		t.Errorf("get without URLs: exit %d, want 2", code)
+	}
 	if code := lookup([]string{"localhost"}); code != 0 {
 		t.Errorf("lookup localhost: exit %d", code)
 	}

@@ -96,11 +96,8 @@ func newDeleteCmd(g *globals) *cobra.Command {
 		Short: "Delete a cluster: its nodes, volumes and kubeconfig entries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			st := g.status()
@@ -130,11 +127,8 @@ func newGetCmd(g *globals) *cobra.Command {
 		Short: "List kubelab clusters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			list, err := cluster.List(cmd.Context(), dc)
@@ -161,11 +155,8 @@ func newGetCmd(g *globals) *cobra.Command {
 		Short: "List a cluster's node containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			list, err := cluster.Nodes(cmd.Context(), dc, name)
@@ -189,11 +180,8 @@ func newGetCmd(g *globals) *cobra.Command {
 		Short: "Print a cluster's admin kubeconfig (API server on 127.0.0.1)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			data, err := cluster.AdminKubeconfig(cmd.Context(), dc, name)
@@ -223,11 +211,8 @@ func newIPCmd(g *globals) *cobra.Command {
 			"reachable directly, e.g. curl http://$(kubelab ip):<nodePort>/ for a NodePort Service.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			ip, err := cluster.NodeIP(cmd.Context(), dc, name, node)

@@ -25,6 +25,18 @@ type globals struct {
 
 func (g *globals) status() *ui.Status { return ui.NewStatus(g.err, g.quiet) }
 
+// docker connects to the Docker daemon and checks that it answers.
+func (g *globals) docker(ctx context.Context) (*docker.Client, error) {
+	dc, err := dockerProvider()
+	if err != nil {
+		return nil, err
+	}
+	if err := dc.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return dc, nil
+}
+
 // dockerProvider is replaced in tests.
 var dockerProvider = func() (*docker.Client, error) { return docker.New() }
 

@@ -22,11 +22,8 @@ func newServiceCmd(g *globals) *cobra.Command {
 		Short: "Print the URL of a NodePort or LoadBalancer Service: http://<node ip>:<nodePort>",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			urls, err := cluster.ServiceURLs(cmd.Context(), dc, name, namespace, args[0])
@@ -57,11 +54,8 @@ func newLoadCmd(g *globals) *cobra.Command {
 		Short: "Copy images from the host's Docker into every node (no registry needed)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			st := g.status()
@@ -79,11 +73,8 @@ func newLoadCmd(g *globals) *cobra.Command {
 			if _, err := os.Stat(args[0]); err != nil {
 				return err
 			}
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			st := g.status()
@@ -110,11 +101,8 @@ func newKubectlCmd(g *globals) *cobra.Command {
 			"without kubectl. Everything after -- goes to kubectl, e.g. kubelab kubectl -- get pods -A",
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dc, err := dockerProvider()
+			dc, err := g.docker(cmd.Context())
 			if err != nil {
-				return err
-			}
-			if err := dc.Ping(cmd.Context()); err != nil {
 				return err
 			}
 			kubectl, kc, err := cluster.Kubectl(cmd.Context(), dc, name, nodeimage.DefaultCacheDir())
