@@ -256,7 +256,9 @@ func echoContainer() corev1.Container {
 		Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
 		Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
-		ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
+		// Probe every second: with the default 10 s, a first probe sent before the server
+		// listens keeps the pod unready for 10 s more.
+		ReadinessProbe: &corev1.Probe{PeriodSeconds: 1, ProbeHandler: corev1.ProbeHandler{
 			HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}}},
 	}
 }
