@@ -87,7 +87,7 @@ func handler() http.Handler {
 }
 
 // get fetches each URL and prints the body; it exits 1 if any request fails. With
-// -retry it tries each URL again every 200 ms for that long (a new Service takes a
+// -retry it tries each URL again every 100 ms for that long (a new Service takes a
 // moment to be reachable everywhere).
 func get(args []string) int {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
@@ -97,21 +97,32 @@ func get(args []string) int {
 		return 2
 	}
 	c := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(*retry)
+	return eachWithRetry(fs.Args(), *retry, func(u string) error {
+		body, err := fetch(c, u)
+		if err == nil {
+			_, _ = os.Stdout.Write(body)
+		}
+		return err
+	})
+}
+
+// eachWithRetry runs try on each item, retrying every 100 ms until it succeeds or retry
+// has passed since the start; it prints what failed and returns 1 if anything did.
+func eachWithRetry(items []string, retry time.Duration, try func(string) error) int {
+	deadline := time.Now().Add(retry)
 	code := 0
-	for _, u := range fs.Args() {
+	for _, item := range items {
 		for {
-			body, err := fetch(c, u)
+			err := try(item)
 			if err == nil {
-				_, _ = os.Stdout.Write(body)
 				break
 			}
 			if time.Now().After(deadline) {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", u, err)
+				fmt.Fprintf(os.Stderr, "%s: %v\n", item, err)
 				code = 1
 				break
 			}
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	return code
@@ -142,24 +153,13 @@ func lookup(args []string) int {
 		fmt.Fprintln(os.Stderr, "usage: kubelab-echo lookup [-retry DURATION] NAME...")
 		return 2
 	}
-	deadline := time.Now().Add(*retry)
-	code := 0
-	for _, name := range fs.Args() {
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			addrs, err := net.DefaultResolver.LookupHost(ctx, name)
-			cancel()
-			if err == nil {
-				fmt.Printf("%s: %s\n", name, strings.Join(addrs, " "))
-				break
-			}
-			if time.Now().After(deadline) {
-				fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-				code = 1
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
+	return eachWithRetry(fs.Args(), *retry, func(name string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+		if err == nil {
+			fmt.Printf("%s: %s\n", name, strings.Join(addrs, " "))
 		}
-	}
-	return code
+		return err
+	})
 }
