@@ -425,7 +425,7 @@ func (c *creation) rollback(st *ui.Status) {
 		return
 	}
 	st.Start("Removing what was created")
-	err := deleteCluster(ctx, c.p, c.cfg.Name, c.merged, c.opts.Kubeconfig)
+	_, err := deleteCluster(ctx, c.p, c.cfg.Name, c.merged, c.opts.Kubeconfig)
 	st.End(err)
 }
 

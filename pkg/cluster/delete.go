@@ -19,23 +19,21 @@ var ErrNotFound = errors.New("cluster not found")
 // network once no cluster uses it. A missing cluster is ErrNotFound (nothing is changed
 // but stale kubeconfig entries).
 func Delete(ctx context.Context, p docker.Provider, name, kubeconfigPath string) error {
-	nodes, err := p.ListNodes(ctx, name)
+	found, err := deleteCluster(ctx, p, name, true, kubeconfigPath)
 	if err != nil {
 		return err
 	}
-	if err := deleteCluster(ctx, p, name, true, kubeconfigPath); err != nil {
-		return err
-	}
-	if len(nodes) == 0 {
+	if found == 0 {
 		return fmt.Errorf("%w: %s", ErrNotFound, name)
 	}
 	return nil
 }
 
-func deleteCluster(ctx context.Context, p docker.Provider, name string, kubeconfigToo bool, kubeconfigPath string) error {
+// deleteCluster removes what a cluster has and returns how many containers it found.
+func deleteCluster(ctx context.Context, p docker.Provider, name string, kubeconfigToo bool, kubeconfigPath string) (int, error) {
 	nodes, err := p.ListNodes(ctx, name)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var errs []error
 	for _, n := range nodes {
@@ -45,7 +43,7 @@ func deleteCluster(ctx context.Context, p docker.Provider, name string, kubeconf
 	if kubeconfigToo {
 		errs = append(errs, kubeconfig.Remove(kubeconfig.Path(kubeconfigPath), kubeconfig.ContextName(name)))
 	}
-	return errors.Join(errs...)
+	return len(nodes), errors.Join(errs...)
 }
 
 // Info sums up one cluster.

@@ -49,9 +49,6 @@ func New() (*Client, error) {
 	return &Client{api: api}, nil
 }
 
-// API exposes the SDK client to the node-image builder in this package's siblings.
-func (c *Client) API() *client.Client { return c.api }
-
 func (c *Client) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -318,7 +315,11 @@ func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.Ho
 
 // baseConfig is what every kubelab container has: a name and hostname, labels, published
 // ports, a fixed address on the kubelab network, and a restart policy.
-func baseConfig(name, image, networkName, ip string, ports []PortMapping, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+func baseConfig(name, image, networkName, ip string, ports []PortMapping, given map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+	labels := map[string]string{}
+	for k, v := range given {
+		labels[k] = v
+	}
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
 	for _, pm := range ports {
@@ -339,6 +340,10 @@ func baseConfig(name, image, networkName, ip string, ports []PortMapping, labels
 			hostPort = strconv.Itoa(pm.HostPort)
 		}
 		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: pm.ListenAddress, HostPort: hostPort})
+		if pm.ContainerPort == 6443 && pm.HostPort > 0 {
+			// Stopped containers report no ports: keep the API port where ListNodes finds it.
+			labels[LabelAPIPort] = hostPort
+		}
 	}
 	cfg := &container.Config{Hostname: name, Image: image, Labels: labels, ExposedPorts: exposed}
 	host := &container.HostConfig{

@@ -28,7 +28,7 @@ func TestContainerConfigPrivileged(t *testing.T) {
 	if cfg.Hostname != spec.Name || cfg.Image != spec.Image || cfg.StopSignal != "SIGRTMIN+3" {
 		t.Errorf("config: %+v", cfg)
 	}
-	if cfg.Labels[LabelCluster] != "lab" {
+	if cfg.Labels[LabelCluster] != "lab" || cfg.Labels[LabelAPIPort] != "40001" {
 		t.Errorf("labels: %v", cfg.Labels)
 	}
 	b := host.PortBindings["6443/tcp"]
