@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -34,15 +36,21 @@ func TestMultiNode(t *testing.T) {
 	env := []string{"KUBECONFIG=" + kc}
 	t.Cleanup(func() { kubelab(t, env, "delete", "cluster", "--name", name) })
 	// The shape comes from a TOML file, as a user would write it.
-	hostPort := freeHostPort(t)
+	hostPort, ingressPort := freeHostPort(t), freeHostPort(t)
 	cfgPath := filepath.Join(t.TempDir(), "lab.toml")
 	cfg := fmt.Sprintf(`name = %q
 kubeadm_config_patches = ["kind: KubeletConfiguration\nmaxPods: 60\n"]
+
+[addons]
+metrics-server = false
 
 [[nodes]]
 role = "control-plane"
   [[nodes.port_mappings]]
   container_port = 30080
+  host_port = %d
+  [[nodes.port_mappings]]
+  container_port = 80
   host_port = %d
 
 [[nodes]]
@@ -51,7 +59,7 @@ labels = { "kubelab.test/tier" = "apps" }
 
 [[nodes]]
 role = "worker"
-`, name, hostPort)
+`, name, hostPort, ingressPort)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -154,6 +162,44 @@ role = "worker"
 			if body := httpGetRetry(t, u); !strings.Contains(body, "Hello from kubelab-echo") {
 				t.Errorf("%s answered:\n%s", u, body)
 			}
+		}
+	})
+
+	t.Run("addons from the config file", func(t *testing.T) {
+		r := kubelab(t, env, "addons", "list", "--name", name, "-o", "json")
+		var states []struct {
+			Name    string
+			Enabled bool
+			Ready   bool
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &states); err != nil {
+			t.Fatalf("addons list -o json: %v\n%s%s", err, r.stdout, r.stderr)
+		}
+		got := map[string]bool{}
+		for _, s := range states {
+			got[s.Name] = s.Enabled && s.Ready
+		}
+		if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("add-ons enabled and ready: %v, want %v", got, want)
+		}
+	})
+
+	t.Run("ingress at the mapped host port", func(t *testing.T) {
+		pathType := networkingv1.PathTypePrefix
+		_, err := cs.NetworkingV1().Ingresses("default").Create(ctx, &networkingv1.Ingress{
+			ObjectMeta: metav1.ObjectMeta{Name: "web"},
+			Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "web.example",
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
+					Path: "/", PathType: &pathType,
+					Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Number: 80}}},
+				}}}}}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The Service "web" of the subtest above runs on a worker; Traefik on the control plane.
+		if body := httpGetHost(t, fmt.Sprintf("http://127.0.0.1:%d/", ingressPort), "web.example", 200); !strings.Contains(body, "Hello from kubelab-echo") {
+			t.Errorf("ingress through 127.0.0.1:%d answered %q", ingressPort, body)
 		}
 	})
 }

@@ -5,8 +5,10 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -234,6 +236,61 @@ spec:
 		}
 	})
 
+	// Ingress: a plain networking.k8s.io/v1 Ingress, routed by Host header on port 80 (and
+	// 443) of the node `kubelab ip` prints.
+	t.Run("ingress by host name", func(t *testing.T) {
+		ip := strings.TrimSpace(kubelab(t, env, "ip", "--name", name).stdout)
+		kc("create", "ingress", "bootcamp", "--rule=bootcamp.example/*=kubernetes-bootcamp:8080")
+		if out := kc("get", "ingress/bootcamp", "-o", "go-template={{.spec.ingressClassName}}"); out != "traefik" {
+			t.Errorf("a new Ingress got class %q, want the default class traefik", out)
+		}
+		if body := httpGetHost(t, "http://"+ip+"/", "bootcamp.example", 200); !strings.Contains(body, "Hello Kubernetes bootcamp!") {
+			t.Errorf("http://%s/ with Host bootcamp.example answered %q", ip, body)
+		}
+		httpGetHost(t, "http://"+ip+"/", "other.example", 404)
+		if body := httpGetHost(t, "https://"+ip+"/", "bootcamp.example", 200); !strings.Contains(body, "Hello Kubernetes bootcamp!") {
+			t.Errorf("https://%s/ with Host bootcamp.example answered %q", ip, body)
+		}
+		// `kubectl get ingress` shows where the Ingress answers.
+		waitFor(`^`+regexp.QuoteMeta(ip)+`$`, "get", "ingress/bootcamp", "-o", "go-template={{range .status.loadBalancer.ingress}}{{.ip}}{{end}}")
+		// Tutorials written for ingress-nginx name its class.
+		kc("create", "ingress", "legacy", "--class=nginx", "--rule=legacy.example/*=kubernetes-bootcamp:8080")
+		if body := httpGetHost(t, "http://"+ip+"/", "legacy.example", 200); !strings.Contains(body, "Hello Kubernetes bootcamp!") {
+			t.Errorf("ingressClassName nginx: %q", body)
+		}
+	})
+
+	t.Run("kubectl top", func(t *testing.T) {
+		waitFor(name+`-control-plane\s+\d+m\s+\d+%\s+\d+Mi`, "top", "nodes")
+		waitFor(`kube-apiserver-`+name+`-control-plane\s+\d+m\s+\d+Mi`, "top", "pods", "-n", "kube-system")
+	})
+
+	t.Run("addons", func(t *testing.T) {
+		r := kubelab(t, env, "addons", "list", "--name", name)
+		for _, a := range []string{"storage", "ingress", "metrics-server"} {
+			if !regexp.MustCompile(`(?m)^` + a + `\s+1/1 ready`).MatchString(r.stdout) {
+				t.Errorf("addons list: %s not enabled and ready:\n%s%s", a, r.stdout, r.stderr)
+			}
+		}
+		if r := kubelab(t, env, "addons", "disable", "metrics-server", "--name", name); r.err != nil {
+			t.Fatalf("disable: %v %s", r.err, r.stderr)
+		}
+		if out := kubelab(t, env, "addons", "list", "--name", name).stdout; !regexp.MustCompile(`(?m)^metrics-server\s+disabled`).MatchString(out) {
+			t.Errorf("after disable:\n%s", out)
+		}
+		if r := kubelab(t, env, "kubectl", "--name", name, "--", "top", "nodes"); r.err == nil {
+			t.Errorf("kubectl top answered with metrics-server disabled:\n%s", r.stdout)
+		}
+		if r := kubelab(t, env, "addons", "enable", "metrics-server", "--name", name); r.err != nil {
+			t.Fatalf("enable: %v %s", r.err, r.stderr)
+		}
+		waitFor(name+`-control-plane\s+\d+m`, "top", "nodes")
+		r = kubelab(t, env, "addons", "enable", "dashbaord", "--name", name)
+		if r.err == nil || !strings.Contains(r.stderr, `no add-on named "dashbaord"`) {
+			t.Errorf("unknown add-on: %v %q", r.err, r.stderr)
+		}
+	})
+
 	t.Run("load docker-image", func(t *testing.T) {
 		ref := "e2e-loaded/app:" + name
 		buildImage(t, api, ref, "FROM busybox:1.35\nCMD [\"sh\", \"-c\", \"echo loaded-image-works; sleep 3600\"]\n")
@@ -260,6 +317,34 @@ func httpGetUntil(t *testing.T, url, want string) string {
 		}
 	}
 	return body
+}
+
+// httpGetHost fetches url from the host with a Host header (and, for https, that name
+// in TLS's SNI) until it answers with status, and returns the body.
+func httpGetHost(t *testing.T, url, host string, status int) string {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		// Traefik's own certificate: no CA to check it against.
+		TLSClientConfig: &tls.Config{ServerName: host, InsecureSkipVerify: true},
+	}}
+	var last string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Host = host
+		resp, err := c.Do(req)
+		if err != nil {
+			last = err.Error()
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == status {
+			return string(body)
+		}
+		last = fmt.Sprintf("status %d: %s", resp.StatusCode, body)
+	}
+	t.Errorf("GET %s (Host %s): never status %d; last: %s", url, host, status, last)
+	return ""
 }
 
 // kubelabStdin runs kubelab with stdin.

@@ -27,6 +27,12 @@ const (
 	Nginx   = "nginx:1.22"
 	// LocalPathProvisioner provisions the default StorageClass's volumes.
 	LocalPathProvisioner = "rancher/local-path-provisioner:v0.0.30"
+	// Traefik is the ingress controller (github.com/traefik/traefik/v3), under the name
+	// of its upstream image.
+	Traefik = "traefik:v3.6.12"
+	// MetricsServer serves the resource metrics API behind `kubectl top`
+	// (sigs.k8s.io/metrics-server), under the name of its upstream image.
+	MetricsServer = "registry.k8s.io/metrics-server/metrics-server:v0.9.0"
 	// LoadBalancer fronts the API servers of clusters with several control planes
 	// (cmd/kubelab-lb). It runs on the host's Docker, next to the nodes.
 	LoadBalancer = "kubelab/lb:1.0"

@@ -10,8 +10,10 @@ import (
 // Every embedded manifest renders with the values kubelab passes and parses as YAML.
 func TestRenderManifests(t *testing.T) {
 	cases := map[string]map[string]string{
-		"netd.yaml":    {"Image": "kubelab/netd:1.0", "PodSubnet": "10.244.0.0/16"},
-		"storage.yaml": {"Image": "rancher/local-path-provisioner:v0.0.30", "HelperImage": "busybox:1.35"},
+		"netd.yaml": {"Image": "kubelab/netd:1.0", "PodSubnet": "10.244.0.0/16"},
+	}
+	for _, a := range All {
+		cases[a.Manifest] = a.Values
 	}
 	for name, values := range cases {
 		data, err := Render(name, values)

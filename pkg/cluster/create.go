@@ -89,7 +89,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{"Waiting for systemd and containerd in the nodes", c.waitForBoot, nil},
 		{"Starting the control plane (kubeadm init)", c.kubeadmInit, nil},
 		{"Installing the pod network (kubelab-netd)", c.installPodNetwork, nil},
-		{"Installing storage (default StorageClass \"standard\")", c.installStorage, nil},
+		{"Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", c.installAddons, func() bool { return len(c.addons()) == 0 }},
 		{"Joining control-plane nodes", c.joinControlPlanes, func() bool { return !c.ha() }},
 		{"Joining worker nodes", c.joinWorkers, func() bool { return len(c.role(config.RoleWorker)) == 0 }},
 		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig, nil},
@@ -353,14 +353,34 @@ func (c *creation) installPodNetwork(ctx context.Context) error {
 	return addons.Apply(ctx, c.restConfig, manifest)
 }
 
-// installStorage adds the default StorageClass: volumes on the nodes' own disks, made on
-// demand by local-path-provisioner.
-func (c *creation) installStorage(ctx context.Context) error {
-	manifest, err := addons.Render("storage.yaml", map[string]string{"Image": images.LocalPathProvisioner, "HelperImage": images.Busybox})
-	if err != nil {
-		return err
+// addons are the add-ons the configuration chooses, in install order.
+func (c *creation) addons() []addons.Addon {
+	var out []addons.Addon
+	for _, a := range addons.All {
+		if c.cfg.Addons.Enabled(a.Name) {
+			out = append(out, a)
+		}
 	}
-	return addons.Apply(ctx, c.restConfig, manifest)
+	return out
+}
+
+func (c *creation) addonNames() []string {
+	var names []string
+	for _, a := range c.addons() {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+// installAddons applies the chosen add-ons' manifests; their pods start as soon as the
+// nodes are Ready, while the rest of the cluster comes up.
+func (c *creation) installAddons(ctx context.Context) error {
+	for _, a := range c.addons() {
+		if err := a.Enable(ctx, c.restConfig); err != nil {
+			return fmt.Errorf("add-on %s: %w", a.Name, err)
+		}
+	}
+	return nil
 }
 
 // joinControlPlanes joins the other control planes one at a time: each adds an etcd
@@ -413,7 +433,10 @@ func (c *creation) waitReady(ctx context.Context) error {
 	for _, n := range c.nodes {
 		names = append(names, n.name)
 	}
-	return WaitReady(ctx, c.client, names)
+	if err := WaitReady(ctx, c.client, names); err != nil {
+		return err
+	}
+	return WaitAddons(ctx, c.client, c.addons())
 }
 
 // rollback removes what a failed create made, unless asked to keep it.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -17,6 +18,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	api "k8s.io/client-go/tools/clientcmd/api"
 	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/kubelab/kubelab/pkg/addons"
 )
 
 func clientFor(kc *api.Config) (*rest.Config, kubernetes.Interface, error) {
@@ -118,4 +121,23 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// WaitAddons waits until the Deployment of each add-on has all its pods ready.
+func WaitAddons(ctx context.Context, client kubernetes.Interface, list []addons.Addon) error {
+	for _, a := range list {
+		lw := cache.NewListWatchFromClient(client.AppsV1().RESTClient(), "deployments", a.Namespace,
+			fields.OneTermEqualSelector("metadata.name", a.Deployment))
+		err := waitUntil(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, string) {
+			if len(objs) == 0 {
+				return false, "add-on " + a.Name + ": no Deployment " + a.Namespace + "/" + a.Deployment
+			}
+			ok, status := addons.DeploymentReady(objs[0].(*appsv1.Deployment))
+			return ok, "add-on " + a.Name + ": " + status
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

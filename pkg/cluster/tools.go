@@ -14,14 +14,25 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubelab/kubelab/pkg/addons"
 	"github.com/kubelab/kubelab/pkg/docker"
 )
 
 // Client connects to a cluster with its admin credentials, independent of the user's
 // kubeconfig file.
 func Client(ctx context.Context, p docker.Provider, name string) (kubernetes.Interface, error) {
+	rc, err := RESTConfig(ctx, p, name)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(rc)
+}
+
+// RESTConfig is the admin client configuration of a cluster.
+func RESTConfig(ctx context.Context, p docker.Provider, name string) (*rest.Config, error) {
 	data, err := AdminKubeconfig(ctx, p, name)
 	if err != nil {
 		return nil, err
@@ -31,7 +42,7 @@ func Client(ctx context.Context, p docker.Provider, name string) (kubernetes.Int
 		return nil, err
 	}
 	rc.UserAgent = "kubelab"
-	return kubernetes.NewForConfig(rc)
+	return rc, nil
 }
 
 // ServiceURLs gives http://<node ip>:<nodePort> for each port of a NodePort or
@@ -216,4 +227,45 @@ func copyBinary(ctx context.Context, p docker.Provider, node, src, dst string) e
 		return err
 	}
 	return os.Rename(f.Name(), dst)
+}
+
+// AddonStates reports every add-on's state on a cluster.
+func AddonStates(ctx context.Context, p docker.Provider, cluster string) ([]addons.State, error) {
+	cs, err := Client(ctx, p, cluster)
+	if err != nil {
+		return nil, err
+	}
+	var out []addons.State
+	for _, a := range addons.All {
+		s, err := a.Status(ctx, cs)
+		if err != nil {
+			return nil, fmt.Errorf("add-on %s: %w", a.Name, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// SetAddon enables or disables one add-on on a running cluster; enabling waits until
+// its pods are ready.
+func SetAddon(ctx context.Context, p docker.Provider, cluster, name string, enable bool) error {
+	a, err := addons.Find(name)
+	if err != nil {
+		return err
+	}
+	rc, err := RESTConfig(ctx, p, cluster)
+	if err != nil {
+		return err
+	}
+	if !enable {
+		return a.Disable(ctx, rc)
+	}
+	if err := a.Enable(ctx, rc); err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return err
+	}
+	return WaitAddons(ctx, cs, []addons.Addon{a})
 }

@@ -64,6 +64,7 @@ func NewRoot() *cobra.Command {
 		newServiceCmd(g),
 		newLoadCmd(g),
 		newKubectlCmd(g),
+		newAddonsCmd(g),
 	)
 	return root
 }

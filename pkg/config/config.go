@@ -30,6 +30,7 @@ type Cluster struct {
 	Image      string     `toml:"image"`
 	Nodes      []Node     `toml:"nodes"`
 	Networking Networking `toml:"networking"`
+	Addons     Addons     `toml:"addons"`
 	// KubeadmConfigPatches are YAML documents merged (JSON merge patch) into the
 	// generated kubeadm configuration document of the same kind, for experts.
 	KubeadmConfigPatches []string `toml:"kubeadm_config_patches"`
@@ -49,6 +50,30 @@ type PortMapping struct {
 	HostPort      int    `toml:"host_port"`      // 0: a free port
 	ListenAddress string `toml:"listen_address"` // default 127.0.0.1
 	Protocol      string `toml:"protocol"`       // tcp (default), udp or sctp
+}
+
+// Addons chooses the add-ons a new cluster gets; each is on unless set to false. The keys
+// are the names `kubelab addons list` prints.
+type Addons struct {
+	Storage       *bool `toml:"storage"`
+	Ingress       *bool `toml:"ingress"`
+	MetricsServer *bool `toml:"metrics-server"`
+}
+
+// Enabled says whether the add-on of a name is chosen (unknown names are not).
+func (a Addons) Enabled(name string) bool {
+	var v *bool
+	switch name {
+	case "storage":
+		v = a.Storage
+	case "ingress":
+		v = a.Ingress
+	case "metrics-server":
+		v = a.MetricsServer
+	default:
+		return false
+	}
+	return v == nil || *v
 }
 
 // Mount makes a host directory visible in a node.

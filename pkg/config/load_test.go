@@ -35,6 +35,10 @@ host_path = "/srv/data"
 container_path = "/data"
 read_only = true
 
+[addons]
+ingress = false
+metrics-server = true
+
 [[nodes]]
 role = "worker"
 `
@@ -61,6 +65,9 @@ func TestDecodeFullFile(t *testing.T) {
 	if c.Networking.DNSDomain != "lab.local" || c.Networking.APIServerAddress != "127.0.0.1" {
 		t.Errorf("networking %+v", c.Networking)
 	}
+	if c.Addons.Enabled("ingress") || !c.Addons.Enabled("metrics-server") || !c.Addons.Enabled("storage") || c.Addons.Enabled("bogus") {
+		t.Errorf("addons %+v", c.Addons)
+	}
 	if !strings.Contains(c.KubeadmConfigPatches[0], "maxPods: 50") {
 		t.Errorf("patches %q", c.KubeadmConfigPatches)
 	}
@@ -73,6 +80,8 @@ func TestDecodeErrorsGiveLineAndColumn(t *testing.T) {
 		{"[[nodes]]\nrole = \"worker\"\nport = 1\n", `3:1: unknown key "nodes.port"`},
 		{"[networking]\napi_server_port = \"6443\"\n", "2:"},
 		{"name = \n", "1:"},
+		{"[addons]\ningress = true\ndashbaord = true\n", `3:1: unknown key "addons.dashbaord"`},
+		{"[addons]\ningress = \"yes\"\n", "2:"},
 	}
 	for _, tc := range cases {
 		_, err := Decode([]byte(tc.doc))

@@ -115,7 +115,8 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 		run   func(context.Context) error
 	}{
 		{"Building Kubernetes " + rel.Kubernetes + " from source", b.buildKubernetes},
-		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s, local-path-provisioner %s", rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause, localPathVersion), b.buildComponents},
+		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s, local-path-provisioner %s, Traefik %s, metrics-server %s",
+			rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause, localPathVersion, traefikVersion, metricsServerVersion), b.buildComponents},
 		{"Building the Debian " + debianSuite + " base image", b.buildBase},
 		{"Building component images", b.buildComponentImages},
 		{"Preloading images into " + opts.Image, func(ctx context.Context) error { return b.buildNode(ctx, recipe) }},
@@ -192,6 +193,8 @@ func (b *builder) buildComponents(ctx context.Context) error {
 		{b.rel.corednsBuild, []string{"coredns"}},
 		{containerdBuild, []string{"containerd", "ctr", "containerd-shim-runc-v2"}},
 		{localPathBuild, []string{"local-path-provisioner"}},
+		{traefikBuild, []string{"traefik"}},
+		{metricsServerBuild, []string{"metrics-server"}},
 		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 	for _, j := range jobs {
@@ -408,6 +411,17 @@ func (b *builder) componentImages() []componentImage {
 			ref:     images.LocalPathProvisioner,
 			bins:    map[string]string{"usr/local/bin/local-path-provisioner": "local-path-provisioner"},
 			changes: []string{`ENTRYPOINT ["/usr/local/bin/local-path-provisioner"]`},
+		},
+		componentImage{
+			ref:  images.Traefik,
+			bins: map[string]string{"usr/local/bin/traefik": "traefik"},
+			// Unprivileged: it listens on 8000/8443 and the pod maps the node's 80/443 there.
+			changes: []string{`ENTRYPOINT ["/usr/local/bin/traefik"]`, "EXPOSE 8000 8443", "USER 65532:65532"},
+		},
+		componentImage{
+			ref:     images.MetricsServer,
+			bins:    map[string]string{"metrics-server": "metrics-server"},
+			changes: []string{`ENTRYPOINT ["/metrics-server"]`, "USER 65534:65534"},
 		},
 		componentImage{
 			ref:     images.BootcampV1,

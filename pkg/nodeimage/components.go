@@ -190,3 +190,41 @@ func containerdBuild(ctx context.Context) (goWrapper, []goBuild, error) {
 		{Packages: []string{shim}, Tags: append(tags, "no_grpc"), Ldflags: ld},
 	}, nil
 }
+
+const (
+	traefikModule  = "github.com/traefik/traefik/v3"
+	traefikVersion = "v3.6.12"
+)
+
+// traefikBuild is the ingress controller. Traefik replaces some dependencies with its
+// own forks and excludes a broken one: a wrapper needs the same directives to build.
+func traefikBuild(ctx context.Context) (goWrapper, []goBuild, error) {
+	up, err := readUpstreamGoMod(ctx, traefikModule, traefikVersion)
+	if err != nil {
+		return goWrapper{}, nil, fmt.Errorf("traefik %s: %w", traefikVersion, err)
+	}
+	cmd := traefikModule + "/cmd/traefik"
+	w := goWrapper{Name: "traefik-" + traefikVersion, Module: traefikModule, Version: traefikVersion,
+		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{cmd}}
+	ld := []string{"-X " + traefikModule + "/pkg/version.Version=" + traefikVersion}
+	return w, []goBuild{{Packages: []string{cmd}, Output: "traefik", Ldflags: ld}}, nil
+}
+
+const (
+	metricsServerModule  = "sigs.k8s.io/metrics-server"
+	metricsServerVersion = "v0.9.0"
+)
+
+// metricsServerBuild serves the resource metrics API behind `kubectl top`.
+func metricsServerBuild(ctx context.Context) (goWrapper, []goBuild, error) {
+	up, err := readUpstreamGoMod(ctx, metricsServerModule, metricsServerVersion)
+	if err != nil {
+		return goWrapper{}, nil, fmt.Errorf("metrics-server %s: %w", metricsServerVersion, err)
+	}
+	cmd := metricsServerModule + "/cmd/metrics-server"
+	w := goWrapper{Name: "metrics-server-" + metricsServerVersion, Module: metricsServerModule, Version: metricsServerVersion,
+		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{cmd}}
+	// metrics-server reports client-go's version variables as its own, as its Makefile sets them.
+	ld := []string{"-X k8s.io/client-go/pkg/version.gitVersion=" + metricsServerVersion}
+	return w, []goBuild{{Packages: []string{cmd}, Output: "metrics-server", Ldflags: ld}}, nil
+}

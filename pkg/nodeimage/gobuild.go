@@ -221,6 +221,8 @@ type upstreamGoMod struct {
 	Go      string
 	Godebug []string
 	Local   map[string]string // module path => local directory, from its replace directives
+	Forks   []string          // its other replace directives, "path => path version"
+	Exclude []string          // its exclude directives, "path version"
 }
 
 func readUpstreamGoMod(ctx context.Context, path, version string) (upstreamGoMod, error) {
@@ -246,7 +248,16 @@ func readUpstreamGoMod(ctx context.Context, path, version string) (upstreamGoMod
 	for _, r := range f.Replace {
 		if r.New.Version == "" && (strings.HasPrefix(r.New.Path, "./") || strings.HasPrefix(r.New.Path, "../")) {
 			up.Local[r.Old.Path] = r.New.Path
+		} else if r.New.Version != "" {
+			old := r.Old.Path
+			if r.Old.Version != "" {
+				old += " " + r.Old.Version
+			}
+			up.Forks = append(up.Forks, fmt.Sprintf("%s => %s %s", old, r.New.Path, r.New.Version))
 		}
+	}
+	for _, e := range f.Exclude {
+		up.Exclude = append(up.Exclude, e.Mod.Path+" "+e.Mod.Version)
 	}
 	return up, nil
 }
