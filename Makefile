@@ -7,10 +7,11 @@ KUBERNETES_VERSION ?= v1.37.2
 NODE_IMAGE ?= kubelab/node:$(KUBERNETES_VERSION)
 BIN      := bin/kubelab
 LDFLAGS  := -s -w -X github.com/kubelab/kubelab/pkg/cmd.Version=$(VERSION)
+CONFORMANCE_DIR := bin/conformance
 # The e2e suite creates several clusters one after the other.
-E2E_TIMEOUT ?= 60m
+E2E_TIMEOUT ?= 75m
 
-.PHONY: all build node-image cluster test unit e2e bench lint clean
+.PHONY: all build node-image conformance-tools cluster test unit e2e conformance bench lint clean
 
 all: build
 
@@ -20,6 +21,10 @@ build:
 # Fast when nothing changed: every part is cached by the hash of its inputs.
 node-image: build
 	$(BIN) build node-image --kubernetes-version $(KUBERNETES_VERSION) --image $(NODE_IMAGE)
+
+# e2e.test, ginkgo and the suite's test images, built from source like the node image.
+conformance-tools: build
+	$(BIN) build conformance-tools --kubernetes-version $(KUBERNETES_VERSION) --out $(CONFORMANCE_DIR)
 
 cluster: node-image
 	$(BIN) create cluster --image $(NODE_IMAGE)
@@ -34,9 +39,16 @@ lint:
 unit:
 	$(GO) test -count=1 ./...
 
-e2e: build node-image
-	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) \
+e2e: build node-image conformance-tools
+	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
 		$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/...
+
+# The whole [Conformance] suite on a 1+2 cluster; writes conformance/results.md, JUnit
+# reports and logs in $(CONFORMANCE_DIR)/report.
+conformance: build node-image conformance-tools
+	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
+		KUBELAB_CONFORMANCE=full KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report \
+		$(GO) test -count=1 -tags e2e -run '^TestConformance$$' -timeout 5h -v ./e2e/...
 
 # Prints time-to-ready, time-to-DNS and memory figures of a single-node cluster.
 bench: build node-image

@@ -10,6 +10,12 @@ import "embed"
 //go:embed base apps coredns
 var Files embed.FS
 
+// Conformance holds the recipe of the conformance suite's test images
+// (conformance/packages.txt); kept apart from Files so it is no input of the node image.
+//
+//go:embed conformance
+var Conformance embed.FS
+
 // Images kubelab builds from its own programs, preloaded in every node. Nodes never
 // pull them (imagePullPolicy Never), so the tags only need to be stable.
 const (

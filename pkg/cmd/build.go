@@ -29,6 +29,26 @@ func newBuildCmd(g *globals) *cobra.Command {
 	nodeImage.Flags().StringVar(&opts.Image, "image", "", "name of the image to build (default kubelab/node:<kubernetes-version>)")
 	nodeImage.Flags().StringVar(&opts.CacheDir, "cache-dir", nodeimage.DefaultCacheDir(), "where build inputs and binaries are kept")
 	nodeImage.Flags().BoolVar(&opts.Force, "force", false, "rebuild the images even if their inputs did not change")
-	build.AddCommand(nodeImage)
+	var conf nodeimage.ConformanceOptions
+	conformance := &cobra.Command{
+		Use:   "conformance-tools",
+		Short: "Build the Kubernetes conformance suite (e2e.test, ginkgo) and its test images from source",
+		Long: "Builds e2e.test and ginkgo of a Kubernetes release from the Go module proxy, and the\n" +
+			"images the [Conformance] tests run (agnhost, busybox, nginx, ...) under the names the\n" +
+			"suite expects, into the host's Docker. OUT gets links to e2e.test, ginkgo and kubectl\n" +
+			"and images.txt, the images to `kubelab load docker-image` into a cluster.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dc, err := dockerProvider()
+			if err != nil {
+				return err
+			}
+			return nodeimage.BuildConformance(cmd.Context(), dc, g.status(), conf)
+		},
+	}
+	conformance.Flags().StringVar(&conf.KubernetesVersion, "kubernetes-version", nodeimage.DefaultKubernetesVersion, "Kubernetes release whose suite to build")
+	conformance.Flags().StringVar(&conf.CacheDir, "cache-dir", nodeimage.DefaultCacheDir(), "where build inputs and binaries are kept")
+	conformance.Flags().StringVar(&conf.OutDir, "out", "bin/conformance", "directory for the links to the tools and images.txt")
+	build.AddCommand(nodeImage, conformance)
 	return build
 }

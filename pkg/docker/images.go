@@ -129,3 +129,11 @@ func (c *Client) ImageID(ctx context.Context, ref string) string {
 	}
 	return info.ID
 }
+
+// TagImage gives an image another name.
+func (c *Client) TagImage(ctx context.Context, ref, newRef string) error {
+	if err := c.api.ImageTag(ctx, ref, newRef); err != nil {
+		return fmt.Errorf("tag %s as %s: %w", ref, newRef, err)
+	}
+	return nil
+}

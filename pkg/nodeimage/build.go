@@ -357,6 +357,8 @@ type componentImage struct {
 	bins     map[string]string // path in image → binary name
 	changes  []string
 	extra    func(*tarWriter) error
+	extraKey string          // identifies what extra writes beyond the root filesystems' paths
+	setuid   map[string]bool // bins installed setuid root
 }
 
 func (b *builder) componentImages() []componentImage {
@@ -485,18 +487,24 @@ func debianSubset(root string, pkgs ...string) func(*tarWriter) error {
 				}
 			}
 		}
-		// update-alternatives links (iptables → iptables-nft) belong to no package.
-		alts, _ := filepath.Glob(filepath.Join(root, "etc/alternatives/ip*tables*"))
+		// update-alternatives links (iptables → iptables-nft, nc → nc.openbsd) belong to no
+		// package: keep those whose target the subset has.
+		alts, _ := filepath.Glob(filepath.Join(root, "etc/alternatives/*"))
 		for _, a := range alts {
+			target, err := os.Readlink(a)
+			if err != nil || !t.written[resolveMergedUsr(root, clean(target))] {
+				continue
+			}
 			rel, _ := filepath.Rel(root, a)
 			if err := t.fromDisk(root, rel); err != nil {
 				return err
 			}
-			link, _ := filepath.Glob(filepath.Join(root, "usr/sbin", filepath.Base(a)))
-			for _, l := range link {
-				rel, _ := filepath.Rel(root, l)
-				if err := t.fromDisk(root, rel); err != nil {
-					return err
+			for _, dir := range []string{"usr/bin", "usr/sbin"} {
+				link := filepath.Join(dir, filepath.Base(a))
+				if l, err := os.Readlink(filepath.Join(root, link)); err == nil && l == "/"+rel {
+					if err := t.fromDisk(root, link); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -578,37 +586,7 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 				return fmt.Errorf("image %s: Debian's %s is now version %s; update its tag in images/images.go", img.ref, img.debian, v)
 			}
 		}
-		var binHashes []string
-		for dst, name := range img.bins {
-			h, err := fileHash(b.bins[name])
-			if err != nil {
-				return err
-			}
-			binHashes = append(binHashes, dst+"="+h)
-		}
-		extra := ""
-		if img.extra != nil {
-			extra = b.rootfs + b.apps // Debian files come from these root filesystems
-		}
-		hash := hashOf(builderHash(), img.ref, img.changes, binHashes, extra)
-		changes := append([]string{defaultPath}, img.changes...)
-		err := b.importIfChanged(ctx, img.ref, hash, changes, func(t *tarWriter) error {
-			if !img.ownEtc {
-				if err := minimalEtc(t); err != nil {
-					return err
-				}
-			}
-			for dst, name := range img.bins {
-				if err := t.hostFile(dst, 0o755, b.bins[name]); err != nil {
-					return err
-				}
-			}
-			if img.extra != nil {
-				return img.extra(t)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := b.importComponent(ctx, img); err != nil {
 			return err
 		}
 		if !img.hostOnly {
@@ -616,6 +594,45 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// importComponent imports one image made of built binaries and Debian files, unless an
+// image of the same inputs is there already.
+func (b *builder) importComponent(ctx context.Context, img componentImage) error {
+	var binHashes []string
+	for dst, name := range img.bins {
+		h, err := fileHash(b.bins[name])
+		if err != nil {
+			return err
+		}
+		binHashes = append(binHashes, dst+"="+h)
+	}
+	extra := img.extraKey
+	if img.extra != nil {
+		extra += b.rootfs + b.apps // Debian files come from these root filesystems
+	}
+	hash := hashOf(builderHash(), img.ref, img.changes, binHashes, extra)
+	changes := append([]string{defaultPath}, img.changes...)
+	return b.importIfChanged(ctx, img.ref, hash, changes, func(t *tarWriter) error {
+		if !img.ownEtc {
+			if err := minimalEtc(t); err != nil {
+				return err
+			}
+		}
+		for dst, name := range img.bins {
+			mode := int64(0o755)
+			if img.setuid[dst] {
+				mode = 0o4755
+			}
+			if err := t.hostFile(dst, mode, b.bins[name]); err != nil {
+				return err
+			}
+		}
+		if img.extra != nil {
+			return img.extra(t)
+		}
+		return nil
+	})
 }
 
 func fileHash(path string) (string, error) {

@@ -42,6 +42,8 @@ type goBuild struct {
 	Tags     []string
 	Ldflags  []string
 	CGO      bool
+	// Test compiles the package's tests into one binary (go test -c), e.g. e2e.test.
+	Test bool `json:",omitempty"`
 }
 
 func (w goWrapper) goMod() []byte {
@@ -144,6 +146,10 @@ func (g *goBuilder) build(ctx context.Context, w goWrapper, builds []goBuild) (s
 			target = filepath.Join(tmp, b.Output)
 		}
 		args := []string{"build", "-trimpath", "-o", target}
+		if b.Test {
+			// -vet=off: vetting upstream's tests is upstream's job, and slow.
+			args = []string{"test", "-c", "-vet=off", "-trimpath", "-o", target}
+		}
 		if len(b.Tags) > 0 {
 			args = append(args, "-tags", strings.Join(b.Tags, ","))
 		}

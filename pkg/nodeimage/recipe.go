@@ -18,3 +18,17 @@ var builderHash = sync.OnceValue(func() string {
 	}
 	return h
 })
+
+// The conformance images are made by conformance.go: its source is part of their inputs
+// (and not of the node image's).
+//
+//go:embed conformance.go
+var conformanceSource embed.FS
+
+var conformanceHash = sync.OnceValue(func() string {
+	h, err := hashFS(conformanceSource)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})

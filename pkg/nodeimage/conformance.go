@@ -1,0 +1,304 @@
+package nodeimage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/ui"
+)
+
+// ConformanceOptions of `kubelab build conformance-tools`.
+type ConformanceOptions struct {
+	KubernetesVersion string
+	CacheDir          string
+	// OutDir receives links to e2e.test, ginkgo and kubectl, and images.txt: the test images
+	// to load into a cluster before a run.
+	OutDir string
+}
+
+// The names the conformance suite of v1.37 gives its test images
+// (test/utils/image/manifest.go). Pods use them with the default pull policy, so images
+// preloaded under these names are used as they are, without a registry.
+const (
+	e2eRegistry = "registry.k8s.io/e2e-test-images/"
+)
+
+var (
+	agnhostRefs = []string{e2eRegistry + "agnhost:2.66.1", e2eRegistry + "agnhost:2.55",
+		// The DNS tests' glibc querier only needs sh, dig and getent: agnhost's Debian has them.
+		e2eRegistry + "glibc-dns-testing:2.1.1"}
+	conformanceImageRefs = []string{e2eRegistry + "busybox:1.37.0-2", e2eRegistry + "nginx:1.27.0-2",
+		e2eRegistry + "nautilus:1.8", e2eRegistry + "kitten:1.8", e2eRegistry + "nonewprivs:1.4",
+		e2eRegistry + "sample-apiserver:1.29.2"}
+)
+
+// BuildConformance builds the Kubernetes conformance suite (e2e.test, ginkgo) at a
+// release and the test images it runs, from the Go module proxy and Debian packages.
+// Like the node image, every part is rebuilt only when its inputs change.
+func BuildConformance(ctx context.Context, dc *docker.Client, st *ui.Status, opts ConformanceOptions) error {
+	if opts.KubernetesVersion == "" {
+		opts.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if opts.CacheDir == "" {
+		opts.CacheDir = DefaultCacheDir()
+	}
+	if opts.OutDir == "" {
+		return errors.New("no output directory given")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return errors.New("the Go toolchain is not installed: the conformance suite is built from source and needs `go` on PATH")
+	}
+	if err := dc.Ping(ctx); err != nil {
+		return err
+	}
+	b := &builder{opts: Options{KubernetesVersion: opts.KubernetesVersion, CacheDir: opts.CacheDir}, dc: dc,
+		gob: &goBuilder{dir: opts.CacheDir}, bins: map[string]string{}}
+	st.Start("Resolving Kubernetes " + opts.KubernetesVersion)
+	rel, err := resolveRelease(ctx, opts.KubernetesVersion)
+	st.End(err)
+	if err != nil {
+		return err
+	}
+	b.rel = rel
+
+	bgCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pkgs := readPackageList(mustReadConformance("conformance/packages.txt"))
+	b.rootfs = filepath.Join(opts.CacheDir, "rootfs", "conformance-"+debianSuite+"-"+hashOf(pkgs, debianMirror()))
+	b.rootfsDone = make(chan error, 1)
+	go func() { b.rootfsDone <- debootstrap(bgCtx, b.rootfs, pkgs) }()
+	b.apps, b.appsDone = b.startDebootstrap(bgCtx, "apps-", "apps/packages.txt")
+
+	steps := []struct {
+		title string
+		run   func(context.Context) error
+	}{
+		{"Building e2e.test, kubectl and the test programs of Kubernetes " + rel.Kubernetes, b.buildE2E},
+		{"Building ginkgo and sample-apiserver", b.buildConformanceHelpers},
+		{"Building the test images", b.buildTestImages},
+		{"Linking the tools into " + opts.OutDir, func(context.Context) error { return b.linkConformance(opts.OutDir) }},
+	}
+	for _, s := range steps {
+		st.Start(s.title)
+		err := s.run(ctx)
+		st.End(err)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mustReadConformance(name string) []byte {
+	data, err := images.Conformance.ReadFile(name)
+	if err != nil {
+		panic(err) // embedded at compile time
+	}
+	return data
+}
+
+// buildE2E compiles the suite and agnhost/nonewprivs in the same wrapper module as the
+// node's Kubernetes binaries, with the same version stamp (the suite checks the server's).
+func (b *builder) buildE2E(ctx context.Context) error {
+	w, nodeBuilds, err := b.rel.kubernetesBuild(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := b.gob.build(ctx, w, nodeBuilds)
+	if err != nil {
+		return err
+	}
+	b.bins["kubectl"] = filepath.Join(dir, "kubectl")
+	ld := nodeBuilds[0].Ldflags
+	dir, err = b.gob.build(ctx, w, []goBuild{
+		{Packages: []string{"k8s.io/kubernetes/test/e2e"}, Output: "e2e.test", Ldflags: ld, Test: true},
+		{Packages: []string{"k8s.io/kubernetes/test/images/agnhost"}, Output: "agnhost"},
+		{Packages: []string{"k8s.io/kubernetes/test/images/nonewprivs"}, Output: "nnp"},
+	})
+	if err != nil {
+		return err
+	}
+	for _, n := range []string{"e2e.test", "agnhost", "nnp"} {
+		b.bins[n] = filepath.Join(dir, n)
+	}
+	return nil
+}
+
+// buildConformanceHelpers builds ginkgo at the version Kubernetes' go.mod requires, and
+// the aggregated API server the aggregator test deploys.
+func (b *builder) buildConformanceHelpers(ctx context.Context) error {
+	data, err := os.ReadFile(filepath.Join(b.rel.k8sDir, "go.mod"))
+	if err != nil {
+		return err
+	}
+	f, err := modfile.Parse("go.mod", data, nil)
+	if err != nil {
+		return err
+	}
+	const ginkgoModule = "github.com/onsi/ginkgo/v2"
+	ginkgoVersion := ""
+	for _, r := range f.Require {
+		if r.Mod.Path == ginkgoModule {
+			ginkgoVersion = r.Mod.Version
+		}
+	}
+	if ginkgoVersion == "" {
+		return fmt.Errorf("kubernetes %s does not require %s", b.rel.Kubernetes, ginkgoModule)
+	}
+	up, err := readUpstreamGoMod(ctx, ginkgoModule, ginkgoVersion)
+	if err != nil {
+		return err
+	}
+	cmd := ginkgoModule + "/ginkgo"
+	w := goWrapper{Name: "ginkgo-" + ginkgoVersion, Module: ginkgoModule, Version: ginkgoVersion,
+		GoDirective: up.Go, Godebug: up.Godebug, Tools: []string{cmd}}
+	dir, err := b.gob.build(ctx, w, []goBuild{{Packages: []string{cmd}, Output: "ginkgo"}})
+	if err != nil {
+		return err
+	}
+	b.bins["ginkgo"] = filepath.Join(dir, "ginkgo")
+
+	// k8s.io/sample-apiserver is published with every release, as v0.<minor>.<patch>.
+	const sampleModule = "k8s.io/sample-apiserver"
+	v := "v0" + strings.TrimPrefix(b.rel.Kubernetes, "v1")
+	up, err = readUpstreamGoMod(ctx, sampleModule, v)
+	if err != nil {
+		return fmt.Errorf("sample-apiserver %s: %w", v, err)
+	}
+	w = goWrapper{Name: "sample-apiserver-" + v, Module: sampleModule, Version: v,
+		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{sampleModule}}
+	dir, err = b.gob.build(ctx, w, []goBuild{{Packages: []string{sampleModule}, Output: "sample-apiserver"}})
+	if err != nil {
+		return err
+	}
+	b.bins["sample-apiserver"] = filepath.Join(dir, "sample-apiserver")
+	return nil
+}
+
+// testImages are the suite's images, as kubelab builds them: agnhost on a Debian with the
+// tools the tests run in it (curl, dig, nc, getent, sh...), busybox and nginx from Debian,
+// and the small single-binary ones.
+func (b *builder) testImages() []componentImage {
+	k8s := b.rel.k8sDir
+	// agnhost's tools: the listed packages and what they depend on, plus the shell and
+	// the basic commands the tests' scripts use.
+	tools := append([]string{"dash", "coreutils", "grep", "findutils", "sed", "libc-bin"},
+		readPackageList(mustReadConformance("conformance/packages.txt"))...)
+	certs := func(t *tarWriter) error {
+		// Tests serve or read these files relative to /.
+		for _, f := range []string{"localhost.crt", "localhost.key"} {
+			if err := t.hostFile(f, 0o644, filepath.Join(k8s, "test/images/agnhost/porter", f)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	imgs := []componentImage{{
+		ref: agnhostRefs[0], bins: map[string]string{"agnhost": "agnhost"},
+		changes: []string{`ENTRYPOINT ["/agnhost"]`, `CMD ["pause"]`, "WORKDIR /", "EXPOSE 80 8080 8081 9376 5000"},
+		extra: func(t *tarWriter) error {
+			// Tests run /agnhost-2 to tell the entrypoint from the command.
+			if err := t.symlink("agnhost-2", "agnhost"); err != nil {
+				return err
+			}
+			if err := certs(t); err != nil {
+				return err
+			}
+			if err := t.dir("uploads", 0o755); err != nil {
+				return err
+			}
+			return debianSubset(b.rootfs, tools...)(t)
+		},
+	}}
+	// nautilus and kitten: agnhost's web server serving a picture and a data.json naming it.
+	for _, name := range []string{"nautilus", "kitten"} {
+		html := filepath.Join(k8s, "test/images", name, "html")
+		imgs = append(imgs, componentImage{
+			ref: e2eRegistry + name + ":1.8", bins: map[string]string{"agnhost": "agnhost"},
+			changes:  []string{`ENTRYPOINT ["/agnhost"]`, `CMD ["test-webserver"]`, "WORKDIR /", "EXPOSE 80"},
+			extraKey: name,
+			extra: func(t *tarWriter) error {
+				for _, f := range []string{name + ".jpg", "data.json"} {
+					if err := t.hostFile(f, 0o644, filepath.Join(html, f)); err != nil {
+						return err
+					}
+				}
+				if name == "kitten" {
+					// The image-volume test reads the image's os-release and expects the
+					// upstream image's Alpine base; say plainly what this one is.
+					return t.file("etc/os-release", 0o644, []byte("NAME=\"kubelab kitten\"\nID=debian\n"+
+						"PRETTY_NAME=\"kubelab's Debian-based stand-in for the Alpine Linux kitten test image\"\n"))
+				}
+				return certs(t)
+			},
+		})
+	}
+	imgs = append(imgs,
+		componentImage{ref: e2eRegistry + "busybox:1.37.0-2", changes: []string{`CMD ["sh"]`}, extra: busybox(b.apps)},
+		componentImage{ref: e2eRegistry + "nginx:1.27.0-2", ownEtc: true, extra: nginx(b.apps),
+			changes: []string{`CMD ["nginx", "-g", "daemon off;"]`, "EXPOSE 80"}},
+		// nnp prints its effective uid: setuid root, it shows whether no_new_privs held.
+		componentImage{ref: e2eRegistry + "nonewprivs:1.4", bins: map[string]string{"usr/local/bin/nnp": "nnp"},
+			setuid: map[string]bool{"usr/local/bin/nnp": true}, changes: []string{`CMD ["nnp"]`}},
+		componentImage{ref: e2eRegistry + "sample-apiserver:1.29.2", bins: map[string]string{"sample-apiserver": "sample-apiserver"},
+			changes: []string{`ENTRYPOINT ["/sample-apiserver"]`}},
+	)
+	return imgs
+}
+
+func (b *builder) buildTestImages(ctx context.Context) error {
+	if err := <-b.rootfsDone; err != nil {
+		return err
+	}
+	if err := <-b.appsDone; err != nil {
+		return err
+	}
+	imgs := b.testImages()
+	for _, img := range imgs {
+		img.extraKey += conformanceHash()
+		if err := b.importComponent(ctx, img); err != nil {
+			return err
+		}
+		b.componentRefs = append(b.componentRefs, img.ref)
+	}
+	// The other agnhost versions and the DNS test image are agnhost itself: one image
+	// under several names, loaded into nodes once.
+	for _, ref := range agnhostRefs[1:] {
+		if err := b.dc.TagImage(ctx, agnhostRefs[0], ref); err != nil {
+			return err
+		}
+		b.componentRefs = append(b.componentRefs, ref)
+	}
+	return nil
+}
+
+// linkConformance points OutDir's e2e.test, ginkgo and kubectl at the cached builds and
+// lists the test images in images.txt.
+func (b *builder) linkConformance(out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	for _, n := range []string{"e2e.test", "ginkgo", "kubectl"} {
+		link := filepath.Join(out, n)
+		_ = os.Remove(link + ".new")
+		if err := os.Symlink(b.bins[n], link+".new"); err != nil {
+			return err
+		}
+		if err := os.Rename(link+".new", link); err != nil {
+			return err
+		}
+	}
+	refs := append([]string{}, b.componentRefs...)
+	sort.Strings(refs)
+	return os.WriteFile(filepath.Join(out, "images.txt"), []byte(strings.Join(refs, "\n")+"\n"), 0o644)
+}
