@@ -145,16 +145,17 @@ func (s *junitSummary) add(path string) error {
 	}
 	for _, su := range suites.Suites {
 		for _, c := range su.Cases {
-			// Ginkgo reports its suite-level setup nodes as cases too; only specs count.
-			if strings.HasPrefix(c.Name, "[SynchronizedBeforeSuite]") || strings.HasPrefix(c.Name, "[SynchronizedAfterSuite]") ||
-				strings.HasPrefix(c.Name, "[BeforeSuite]") || strings.HasPrefix(c.Name, "[AfterSuite]") || strings.HasPrefix(c.Name, "[ReportAfterSuite]") {
-				if c.Failure != nil || c.Error != nil {
+			failed := c.Failure != nil || c.Error != nil
+			switch {
+			case !strings.HasPrefix(c.Name, "[sig-"):
+				// Ginkgo's suite-level nodes ([SynchronizedBeforeSuite], [ReportAfterSuite]
+				// ...): not specs, but their failure fails the run.
+				if failed {
 					s.failed = append(s.failed, c.Name)
 				}
-				continue
-			}
-			switch {
-			case c.Failure != nil || c.Error != nil:
+			case !strings.Contains(c.Name, "[Conformance]"):
+				// Specs outside the suite (not selected): the report lists them as skipped.
+			case failed:
 				s.failed = append(s.failed, c.Name)
 			case c.Skipped != nil:
 				s.skipped++

@@ -25,6 +25,7 @@ import (
 
 func main() {
 	clusterCIDR := flag.String("cluster-cidr", "10.244.0.0/16", "the cluster's pod range")
+	serviceCIDR := flag.String("service-cidr", "", "the cluster's Service range: traffic to it that no Service port matches is rejected")
 	cniConf := flag.String("cni-conf", "/etc/cni/net.d/10-kubelab.conflist", "CNI configuration file to write")
 	flag.Parse()
 	node := os.Getenv("NODE_NAME")
@@ -34,6 +35,12 @@ func main() {
 	cidr, err := netip.ParsePrefix(*clusterCIDR)
 	if err != nil {
 		log.Fatalf("--cluster-cidr: %v", err)
+	}
+	var svc netip.Prefix
+	if *serviceCIDR != "" {
+		if svc, err = netip.ParsePrefix(*serviceCIDR); err != nil {
+			log.Fatalf("--service-cidr: %v", err)
+		}
 	}
 	cfg, err := rest.InClusterConfig()
 	if err != nil {
@@ -45,8 +52,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	d := &netd.Daemon{NodeName: node, ClusterCIDR: cidr.Masked(), CNIConfPath: *cniConf,
-		Routes: netd.NetlinkRoutes{}, Masq: netd.IPTablesMasq{}}
+	d := &netd.Daemon{NodeName: node, ClusterCIDR: cidr.Masked(), ServiceCIDR: svc.Masked(), CNIConfPath: *cniConf,
+		Routes: netd.NetlinkRoutes{}, Masq: netd.IPTablesMasq{}, Guard: netd.IPTablesServiceGuard{}}
 
 	// A full resync every minute repairs anything changed behind netd's back.
 	factory := informers.NewSharedInformerFactory(client, time.Minute)

@@ -346,7 +346,8 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 // installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
 // configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
-	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet})
+	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet,
+		"ServiceSubnet": c.cfg.Networking.ServiceSubnet})
 	if err != nil {
 		return err
 	}

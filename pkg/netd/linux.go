@@ -96,3 +96,44 @@ func (IPTablesMasq) Ensure(cidr netip.Prefix) error {
 	return ipt.AppendUnique("nat", "POSTROUTING", "-s", cidr.String(), "-m", "comment",
 		"--comment", "kubelab-netd: masquerade pod traffic leaving the pod network", "-j", masqChain)
 }
+
+const guardChain = "KUBELAB-SERVICES"
+
+// IPTablesServiceGuard rejects, in the filter table, new traffic still addressed to the
+// Service range: kube-proxy's NAT already rewrote every address and port a Service has.
+type IPTablesServiceGuard struct{}
+
+func (IPTablesServiceGuard) Ensure(cidr netip.Prefix) error {
+	proto := iptables.ProtocolIPv4
+	if cidr.Addr().Is6() {
+		proto = iptables.ProtocolIPv6
+	}
+	ipt, err := iptables.NewWithProtocol(proto)
+	if err != nil {
+		return err
+	}
+	if exists, err := ipt.ChainExists("filter", guardChain); err != nil {
+		return err
+	} else if !exists {
+		if err := ipt.NewChain("filter", guardChain); err != nil {
+			return err
+		}
+	}
+	// TCP gets a reset, like a closed port; anything else an ICMP port unreachable.
+	if err := ipt.AppendUnique("filter", guardChain, "-d", cidr.String(), "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"); err != nil {
+		return err
+	}
+	if err := ipt.AppendUnique("filter", guardChain, "-d", cidr.String(), "-j", "REJECT"); err != nil {
+		return err
+	}
+	// From pods (FORWARD) and from the node itself (OUTPUT), first: nothing before it may
+	// accept a packet to a Service address that no rule translated.
+	for _, chain := range []string{"FORWARD", "OUTPUT"} {
+		rule := []string{"-d", cidr.String(), "-m", "conntrack", "--ctstate", "NEW", "-m", "comment",
+			"--comment", "kubelab-netd: reject Service-range traffic no Service port matched", "-j", guardChain}
+		if err := ipt.InsertUnique("filter", chain, 1, rule...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -37,13 +37,21 @@ type Masquerader interface {
 	Ensure(clusterCIDR netip.Prefix) error
 }
 
+// ServiceGuard rejects traffic to the Service range that kube-proxy did not translate
+// (a port no Service has): routed on, it would leave through the node's default route.
+type ServiceGuard interface {
+	Ensure(serviceCIDR netip.Prefix) error
+}
+
 // Daemon reconciles one node's pod network with the cluster's Nodes.
 type Daemon struct {
 	NodeName    string
 	ClusterCIDR netip.Prefix
-	CNIConfPath string // e.g. /etc/cni/net.d/10-kubelab.conflist
+	ServiceCIDR netip.Prefix // zero: no guard
+	CNIConfPath string       // e.g. /etc/cni/net.d/10-kubelab.conflist
 	Routes      RouteTable
 	Masq        Masquerader
+	Guard       ServiceGuard
 }
 
 // Sync brings the node in line with the given Nodes: CNI configuration for this node's
@@ -61,6 +69,11 @@ func (d *Daemon) Sync(nodes []*corev1.Node) error {
 	var errs []error
 	if err := d.Masq.Ensure(d.ClusterCIDR); err != nil {
 		errs = append(errs, fmt.Errorf("masquerade: %w", err))
+	}
+	if d.ServiceCIDR.IsValid() && d.Guard != nil {
+		if err := d.Guard.Ensure(d.ServiceCIDR); err != nil {
+			errs = append(errs, fmt.Errorf("service range guard: %w", err))
+		}
 	}
 	errs = append(errs, d.syncRoutes(nodes))
 	// Until the controller manager assigns this node a pod range there is nothing to

@@ -38,6 +38,10 @@ func (f *fakeRoutes) Delete(r Route) error  { delete(f.table, r); return nil }
 
 type fakeMasq struct{ cidrs []netip.Prefix }
 
+type fakeGuard struct{ cidrs []netip.Prefix }
+
+func (f *fakeGuard) Ensure(c netip.Prefix) error { f.cidrs = append(f.cidrs, c); return nil }
+
 func (f *fakeMasq) Ensure(c netip.Prefix) error { f.cidrs = append(f.cidrs, c); return nil }
 
 func route(dst, via string) Route {
@@ -63,9 +67,9 @@ func TestSyncWritesCNIAndReconcilesRoutes(t *testing.T) {
 	dir := t.TempDir()
 	stale := route("10.244.7.0/24", "172.30.0.9") // a node that is gone
 	routes := &fakeRoutes{table: map[Route]bool{stale: true}}
-	masq := &fakeMasq{}
-	d := &Daemon{NodeName: "cp", ClusterCIDR: netip.MustParsePrefix("10.244.0.0/16"),
-		CNIConfPath: filepath.Join(dir, "net.d", "10-kubelab.conflist"), Routes: routes, Masq: masq}
+	masq, guard := &fakeMasq{}, &fakeGuard{}
+	d := &Daemon{NodeName: "cp", ClusterCIDR: netip.MustParsePrefix("10.244.0.0/16"), ServiceCIDR: netip.MustParsePrefix("10.96.0.0/16"),
+		CNIConfPath: filepath.Join(dir, "net.d", "10-kubelab.conflist"), Routes: routes, Masq: masq, Guard: guard}
 	nodes := []*corev1.Node{node("cp", "172.30.0.2", "10.244.0.0/24"), node("w1", "172.30.0.3", "10.244.1.0/24")}
 	if err := d.Sync(nodes); err != nil {
 		t.Fatal(err)
@@ -75,6 +79,9 @@ func TestSyncWritesCNIAndReconcilesRoutes(t *testing.T) {
 	}
 	if len(masq.cidrs) != 1 || masq.cidrs[0].String() != "10.244.0.0/16" {
 		t.Errorf("masquerade: %v", masq.cidrs)
+	}
+	if len(guard.cidrs) != 1 || guard.cidrs[0].String() != "10.96.0.0/16" {
+		t.Errorf("service range guard: %v", guard.cidrs)
 	}
 	data, err := os.ReadFile(d.CNIConfPath)
 	if err != nil {
