@@ -70,20 +70,9 @@ const masqChain = "KUBELAB-MASQ"
 type IPTablesMasq struct{}
 
 func (IPTablesMasq) Ensure(cidr netip.Prefix) error {
-	proto := iptables.ProtocolIPv4
-	if cidr.Addr().Is6() {
-		proto = iptables.ProtocolIPv6
-	}
-	ipt, err := iptables.NewWithProtocol(proto)
+	ipt, err := chainFor(cidr, "nat", masqChain)
 	if err != nil {
 		return err
-	}
-	if exists, err := ipt.ChainExists("nat", masqChain); err != nil {
-		return err
-	} else if !exists {
-		if err := ipt.NewChain("nat", masqChain); err != nil {
-			return err
-		}
 	}
 	// Traffic between pods keeps its source address; anything else leaving a pod
 	// takes the node's address.
@@ -104,20 +93,9 @@ const guardChain = "KUBELAB-SERVICES"
 type IPTablesServiceGuard struct{}
 
 func (IPTablesServiceGuard) Ensure(cidr netip.Prefix) error {
-	proto := iptables.ProtocolIPv4
-	if cidr.Addr().Is6() {
-		proto = iptables.ProtocolIPv6
-	}
-	ipt, err := iptables.NewWithProtocol(proto)
+	ipt, err := chainFor(cidr, "filter", guardChain)
 	if err != nil {
 		return err
-	}
-	if exists, err := ipt.ChainExists("filter", guardChain); err != nil {
-		return err
-	} else if !exists {
-		if err := ipt.NewChain("filter", guardChain); err != nil {
-			return err
-		}
 	}
 	// TCP gets a reset, like a closed port; anything else an ICMP port unreachable.
 	if err := ipt.AppendUnique("filter", guardChain, "-d", cidr.String(), "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"); err != nil {
@@ -136,4 +114,24 @@ func (IPTablesServiceGuard) Ensure(cidr netip.Prefix) error {
 		}
 	}
 	return nil
+}
+
+// chainFor returns iptables for the family of cidr, with netd's chain made in table.
+func chainFor(cidr netip.Prefix, table, chain string) (*iptables.IPTables, error) {
+	proto := iptables.ProtocolIPv4
+	if cidr.Addr().Is6() {
+		proto = iptables.ProtocolIPv6
+	}
+	ipt, err := iptables.NewWithProtocol(proto)
+	if err != nil {
+		return nil, err
+	}
+	if exists, err := ipt.ChainExists(table, chain); err != nil {
+		return nil, err
+	} else if !exists {
+		if err := ipt.NewChain(table, chain); err != nil {
+			return nil, err
+		}
+	}
+	return ipt, nil
 }
