@@ -3,8 +3,10 @@
 package e2e
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/jsonmessage"
+	"github.com/docker/go-connections/nat"
 )
 
 // The part of the [Conformance] suite `make test` runs: Services, DNS, pod networking,
@@ -24,14 +33,18 @@ var conformanceSubset = []string{
 	`\[sig-apps\] (Deployment|ReplicaSet|ReplicationController) .*\[Conformance\]`,
 	`\[sig-cli\] Kubectl client .*\[Conformance\]`,
 	`\[sig-(node|storage)\] (ConfigMap|Secrets) .*\[Conformance\]`,
+	// They always pull: served by the registry the test starts (mirrorPulls).
+	`\[sig-node\] ImageVolume .*\[Conformance\]`,
+	`\[sig-auth\] Projected PodCertificate .*\[Conformance\]`,
 }
 
 // TestConformance runs the upstream Kubernetes conformance suite, built here by `make
 // conformance-tools`, against a 1 control plane + 2 workers cluster: the subset above in
 // `make test`, or every [Conformance] spec with KUBELAB_CONFORMANCE=full (`make
-// conformance`), which also writes conformance/results.md.
+// conformance`), which also writes conformance/results.md. KUBELAB_CONFORMANCE_FOCUS
+// replaces the subset with one ginkgo focus pattern.
 func TestConformance(t *testing.T) {
-	requireDocker(t)
+	api := requireDocker(t)
 	tools := os.Getenv("KUBELAB_CONFORMANCE_DIR")
 	if tools == "" {
 		t.Fatal("KUBELAB_CONFORMANCE_DIR is not set: run through `make e2e` or `make conformance`, which build the suite first")
@@ -51,6 +64,7 @@ func TestConformance(t *testing.T) {
 	if r := kubelab(t, env, append([]string{"load", "docker-image", "--name", name}, strings.Fields(string(imgs))...)...); r.err != nil {
 		t.Fatalf("load the test images: %v\n%s", r.err, r.stderr)
 	}
+	mirrorPulls(t, api, tools, name)
 
 	report := t.TempDir()
 	if dir := os.Getenv("KUBELAB_CONFORMANCE_REPORT"); dir != "" {
@@ -85,7 +99,11 @@ func TestConformance(t *testing.T) {
 		reports = []string{"parallel.xml", "serial.xml"}
 	} else {
 		args := []string{"--procs=" + procs, "--skip=\\[Serial\\]"}
-		for _, f := range conformanceSubset {
+		focus := conformanceSubset
+		if f := os.Getenv("KUBELAB_CONFORMANCE_FOCUS"); f != "" {
+			focus = []string{f} // one spec or area, when working on it
+		}
+		for _, f := range focus {
 			args = append(args, "--focus="+f)
 		}
 		run("subset.xml", args...)
@@ -117,6 +135,80 @@ func TestConformance(t *testing.T) {
 // knownFailures explain, by a pattern of the spec name, the specs that cannot pass on
 // these machines; results.md quotes the reason next to each such failure.
 var knownFailures = map[string]string{}
+
+// The images of the specs that pull with imagePullPolicy Always.
+var alwaysPulled = []string{"e2e-test-images/kitten:1.8", "e2e-test-images/agnhost:2.66.1"}
+
+// mirrorPulls starts a registry on the cluster's network, pushes the always-pulled images
+// into it, and makes every node's containerd use it as a mirror of the suite's registry:
+// such pulls then succeed as they do with internet access, with the same images.
+func mirrorPulls(t *testing.T, api *client.Client, tools, cluster string) {
+	t.Helper()
+	ctx := context.Background()
+	img, err := os.ReadFile(filepath.Join(tools, "registry.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := cluster + "-registry"
+	created, err := api.ContainerCreate(ctx, &container.Config{Image: strings.TrimSpace(string(img)), ExposedPorts: nat.PortSet{"5000/tcp": {}}},
+		&container.HostConfig{
+			// The host pushes through a port on its loopback (Docker pushes to 127.0.0.1
+			// over plain HTTP); nodes pull by the container's name on the kubelab network.
+			PortBindings: nat.PortMap{"5000/tcp": {{HostIP: "127.0.0.1", HostPort: "0"}}},
+			NetworkMode:  "kubelab",
+		}, nil, nil, name)
+	if err != nil {
+		t.Fatalf("create the registry: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = api.ContainerRemove(ctx, created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	})
+	if err := api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		t.Fatalf("start the registry: %v", err)
+	}
+	info, err := api.ContainerInspect(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := info.NetworkSettings.Ports["5000/tcp"][0].HostPort
+	for _, ref := range alwaysPulled {
+		local := "127.0.0.1:" + port + "/" + ref
+		if err := api.ImageTag(ctx, "registry.k8s.io/"+ref, local); err != nil {
+			t.Fatal(err)
+		}
+		var pushErr error
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+			if pushErr = pushImage(ctx, api, local); pushErr == nil {
+				break // the registry may take a moment to listen
+			}
+		}
+		if pushErr != nil {
+			t.Fatalf("push %s: %v", local, pushErr)
+		}
+		_, _ = api.ImageRemove(ctx, local, image.RemoveOptions{})
+	}
+	hosts := fmt.Sprintf("server = \"https://registry.k8s.io\"\n\n[host.\"http://%s:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n", name)
+	nodes, err := api.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "io.kubelab.cluster="+cluster))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		node := strings.TrimPrefix(n.Names[0], "/")
+		dockerExec(t, api, node, "sh", "-c", "mkdir -p /etc/containerd/certs.d/registry.k8s.io && cat > /etc/containerd/certs.d/registry.k8s.io/hosts.toml <<'EOF'\n"+hosts+"EOF")
+		if out := dockerExec(t, api, node, "cat", "/etc/containerd/certs.d/registry.k8s.io/hosts.toml"); !strings.Contains(out, name) {
+			t.Fatalf("node %s: hosts.toml not written: %q", node, out)
+		}
+	}
+}
+
+func pushImage(ctx context.Context, api *client.Client, ref string) error {
+	rc, err := api.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: "e30="}) // "{}": no credentials
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil)
+}
 
 type junitSummary struct {
 	passed, skipped int

@@ -26,8 +26,8 @@ import (
 type ConformanceOptions struct {
 	KubernetesVersion string
 	CacheDir          string
-	// OutDir receives links to e2e.test, ginkgo and kubectl, and images.txt: the test images
-	// to load into a cluster before a run.
+	// OutDir receives links to e2e.test, ginkgo and kubectl, images.txt (the test images
+	// to load into a cluster before a run) and registry.txt (the registry image).
 	OutDir string
 }
 
@@ -89,7 +89,7 @@ func BuildConformance(ctx context.Context, dc *docker.Client, st *ui.Status, opt
 		run   func(context.Context) error
 	}{
 		{"Building e2e.test, kubectl and the test programs of Kubernetes " + rel.Kubernetes, b.buildE2E},
-		{"Building ginkgo and sample-apiserver", b.buildConformanceHelpers},
+		{"Building ginkgo, sample-apiserver and the registry", b.buildConformanceHelpers},
 		{"Building busybox " + busyboxVersion + " from its source in Debian's archive", b.buildBusybox},
 		{"Building the test images", b.buildTestImages},
 		{"Linking the tools into " + opts.OutDir, func(context.Context) error { return b.linkConformance(opts.OutDir) }},
@@ -188,8 +188,41 @@ func (b *builder) buildConformanceHelpers(ctx context.Context) error {
 		return err
 	}
 	b.bins["sample-apiserver"] = filepath.Join(dir, "sample-apiserver")
+
+	// Two specs pull with imagePullPolicy Always: a registry on the cluster's network
+	// serves them their images (nodes are pointed at it as a mirror of the suite's).
+	const registryModule = "github.com/distribution/distribution/v3"
+	up, err = readUpstreamGoMod(ctx, registryModule, registryVersion)
+	if err != nil {
+		return fmt.Errorf("distribution %s: %w", registryVersion, err)
+	}
+	cmd = registryModule + "/cmd/registry"
+	w = goWrapper{Name: "distribution-" + registryVersion, Module: registryModule, Version: registryVersion,
+		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{cmd}}
+	dir, err = b.gob.build(ctx, w, []goBuild{{Packages: []string{cmd}, Output: "registry",
+		Ldflags: []string{"-X " + registryModule + "/version.version=" + registryVersion}}})
+	if err != nil {
+		return err
+	}
+	b.bins["registry"] = filepath.Join(dir, "registry")
 	return nil
 }
+
+// The registry (github.com/distribution/distribution) image, run on the host's Docker.
+const (
+	registryVersion = "v3.1.2"
+	RegistryImage   = "kubelab/registry:" + registryVersion
+)
+
+// registryConfig keeps images on the container's disk and serves plain HTTP on 5000,
+// with no authentication: it lives on the cluster's private network for one test run.
+const registryConfig = `version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/registry
+http:
+  addr: :5000
+`
 
 // testImages are the suite's images, as kubelab builds them: agnhost on a Debian with the
 // tools the tests run in it (curl, dig, nc, getent, sh...), busybox and nginx from Debian,
@@ -273,6 +306,14 @@ func (b *builder) testImages() []componentImage {
 			setuid: map[string]bool{"usr/local/bin/nnp": true}, changes: []string{`CMD ["nnp"]`}},
 		componentImage{ref: e2eRegistry + "sample-apiserver:1.29.2", bins: map[string]string{"sample-apiserver": "sample-apiserver"},
 			changes: []string{`ENTRYPOINT ["/sample-apiserver"]`}},
+		componentImage{ref: RegistryImage, hostOnly: true, bins: map[string]string{"usr/local/bin/registry": "registry"},
+			changes:  []string{`ENTRYPOINT ["/usr/local/bin/registry"]`, `CMD ["serve", "/etc/distribution/config.yml"]`, "EXPOSE 5000"},
+			extraKey: registryConfig, extra: func(t *tarWriter) error {
+				if err := t.file("etc/distribution/config.yml", 0o644, []byte(registryConfig)); err != nil {
+					return err
+				}
+				return t.dir("var/lib/registry", 0o755)
+			}},
 	)
 	return imgs
 }
@@ -290,7 +331,9 @@ func (b *builder) buildTestImages(ctx context.Context) error {
 		if err := b.importComponent(ctx, img); err != nil {
 			return err
 		}
-		b.componentRefs = append(b.componentRefs, img.ref)
+		if !img.hostOnly {
+			b.componentRefs = append(b.componentRefs, img.ref)
+		}
 	}
 	// The other agnhost versions and the DNS test image are agnhost itself: one image
 	// under several names, loaded into nodes once.
@@ -321,7 +364,10 @@ func (b *builder) linkConformance(out string) error {
 	}
 	refs := append([]string{}, b.componentRefs...)
 	sort.Strings(refs)
-	return os.WriteFile(filepath.Join(out, "images.txt"), []byte(strings.Join(refs, "\n")+"\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "images.txt"), []byte(strings.Join(refs, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(out, "registry.txt"), []byte(RegistryImage+"\n"), 0o644)
 }
 
 // The suite's busybox image is upstream busybox. Debian's busybox differs where a test
