@@ -67,12 +67,6 @@ type creation struct {
 	merged     bool // the kubeconfig file holds this cluster's entries
 }
 
-type step struct {
-	title string
-	run   func(context.Context) error
-	skip  func() bool // nil: always run
-}
-
 // Create boots a cluster. The steps below are the whole story of a create, in order.
 // If a step fails, everything made so far is removed, unless opts.Retain.
 func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOptions) (err error) {
@@ -83,17 +77,17 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 	cfg.SetDefaults()
 	c := &creation{p: p, opts: opts, cfg: cfg}
 
-	steps := []step{
-		{"Checking Docker and the node image " + cfg.Image, c.preflight, nil},
-		{"Starting node containers", c.startNodes, nil},
-		{"Waiting for systemd and containerd in the nodes", c.waitForBoot, nil},
-		{"Starting the control plane (kubeadm init)", c.kubeadmInit, nil},
-		{"Installing the pod network (kubelab-netd)", c.installPodNetwork, nil},
-		{"Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", c.installAddons, func() bool { return len(c.addons()) == 0 }},
-		{"Joining control-plane nodes", c.joinControlPlanes, func() bool { return !c.ha() }},
-		{"Joining worker nodes", c.joinWorkers, func() bool { return len(c.role(config.RoleWorker)) == 0 }},
-		{"Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), c.exportKubeconfig, nil},
-		{"Waiting for the nodes and system pods to be ready", c.waitReady, func() bool { return opts.Wait <= 0 }},
+	steps := []ui.Step{
+		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
+		{Title: "Starting node containers", Run: c.startNodes},
+		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
+		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
+		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
+		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
+		{Title: "Joining control-plane nodes", Run: c.joinControlPlanes, Skip: func() bool { return !c.ha() }},
+		{Title: "Joining worker nodes", Run: c.joinWorkers, Skip: func() bool { return len(c.role(config.RoleWorker)) == 0 }},
+		{Title: "Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), Run: c.exportKubeconfig},
+		{Title: "Waiting for the nodes and system pods to be ready", Run: c.waitReady, Skip: func() bool { return opts.Wait <= 0 }},
 	}
 
 	defer func() {
@@ -101,18 +95,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 			c.rollback(st)
 		}
 	}()
-	for _, s := range steps {
-		if s.skip != nil && s.skip() {
-			continue // nothing to do: no status line
-		}
-		st.Start(s.title)
-		err := s.run(ctx)
-		st.End(err)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return st.Run(ctx, steps)
 }
 
 // role returns the nodes of a role, in order.

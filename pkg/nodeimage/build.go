@@ -110,24 +110,16 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 	b.rootfs, b.rootfsDone = b.startDebootstrap(bgCtx, "debian-", "base/packages.txt")
 	b.apps, b.appsDone = b.startDebootstrap(bgCtx, "apps-", "apps/packages.txt")
 
-	steps := []struct {
-		title string
-		run   func(context.Context) error
-	}{
-		{"Building Kubernetes " + rel.Kubernetes + " from source", b.buildKubernetes},
-		{fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s, local-path-provisioner %s, Traefik %s, metrics-server %s",
-			rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause, localPathVersion, traefikVersion, metricsServerVersion), b.buildComponents},
-		{"Building the Debian " + debianSuite + " base image", b.buildBase},
-		{"Building component images", b.buildComponentImages},
-		{"Preloading images into " + opts.Image, func(ctx context.Context) error { return b.buildNode(ctx, recipe) }},
+	steps := []ui.Step{
+		{Title: "Building Kubernetes " + rel.Kubernetes + " from source", Run: b.buildKubernetes},
+		{Title: fmt.Sprintf("Building etcd %s, CoreDNS %s, containerd %s, pause %s, local-path-provisioner %s, Traefik %s, metrics-server %s",
+			rel.Etcd, rel.CoreDNS, containerdVersion, rel.Pause, localPathVersion, traefikVersion, metricsServerVersion), Run: b.buildComponents},
+		{Title: "Building the Debian " + debianSuite + " base image", Run: b.buildBase},
+		{Title: "Building component images", Run: b.buildComponentImages},
+		{Title: "Preloading images into " + opts.Image, Run: func(ctx context.Context) error { return b.buildNode(ctx, recipe) }},
 	}
-	for _, s := range steps {
-		st.Start(s.title)
-		err := s.run(ctx)
-		st.End(err)
-		if err != nil {
-			return err
-		}
+	if err := st.Run(ctx, steps); err != nil {
+		return err
 	}
 	if size, err := dc.ImageSize(ctx, opts.Image); err == nil {
 		st.Infof("Built %s (%d MB).", opts.Image, size/1e6)

@@ -84,25 +84,14 @@ func BuildConformance(ctx context.Context, dc *docker.Client, st *ui.Status, opt
 	go func() { b.rootfsDone <- debootstrap(bgCtx, b.rootfs, pkgs) }()
 	b.apps, b.appsDone = b.startDebootstrap(bgCtx, "apps-", "apps/packages.txt")
 
-	steps := []struct {
-		title string
-		run   func(context.Context) error
-	}{
-		{"Building e2e.test, kubectl and the test programs of Kubernetes " + rel.Kubernetes, b.buildE2E},
-		{"Building ginkgo, sample-apiserver and the registry", b.buildConformanceHelpers},
-		{"Building busybox " + busyboxVersion + " from its source in Debian's archive", b.buildBusybox},
-		{"Building the test images", b.buildTestImages},
-		{"Linking the tools into " + opts.OutDir, func(context.Context) error { return b.linkConformance(opts.OutDir) }},
+	steps := []ui.Step{
+		{Title: "Building e2e.test, kubectl and the test programs of Kubernetes " + rel.Kubernetes, Run: b.buildE2E},
+		{Title: "Building ginkgo, sample-apiserver and the registry", Run: b.buildConformanceHelpers},
+		{Title: "Building busybox " + busyboxVersion + " from its source in Debian's archive", Run: b.buildBusybox},
+		{Title: "Building the test images", Run: b.buildTestImages},
+		{Title: "Linking the tools into " + opts.OutDir, Run: func(context.Context) error { return b.linkConformance(opts.OutDir) }},
 	}
-	for _, s := range steps {
-		st.Start(s.title)
-		err := s.run(ctx)
-		st.End(err)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return st.Run(ctx, steps)
 }
 
 func mustReadConformance(name string) []byte {

@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -99,4 +100,27 @@ func elapsed(d time.Duration) string {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
 	return d.Round(time.Second).String()
+}
+
+// Step is one unit of long work, shown as one status line.
+type Step struct {
+	Title string
+	Run   func(context.Context) error
+	Skip  func() bool // nil: always run; true: nothing to do, no line
+}
+
+// Run runs steps in order, a status line each, and stops at the first that fails.
+func (s *Status) Run(ctx context.Context, steps []Step) error {
+	for _, step := range steps {
+		if step.Skip != nil && step.Skip() {
+			continue
+		}
+		s.Start(step.Title)
+		err := step.Run(ctx)
+		s.End(err)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
