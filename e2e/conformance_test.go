@@ -284,5 +284,8 @@ func writeConformanceResults(path string, s junitSummary, took time.Duration) er
 			fmt.Fprintf(&b, "- %s\n  - %s\n", f, why)
 		}
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
