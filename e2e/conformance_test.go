@@ -75,6 +75,7 @@ func TestConformance(t *testing.T) {
 	}
 	// Most specs wait on pods, not on CPU: more processes than cores keep the run short.
 	procs := fmt.Sprint(max(4, 2*runtime.NumCPU()))
+	var parts []string // "part: wall time", for results.md
 	run := func(junit string, ginkgoArgs ...string) {
 		args := append([]string{"--timeout=4h", "--junit-report=" + junit, "--output-dir=" + report, "--no-color"}, ginkgoArgs...)
 		args = append(args, filepath.Join(tools, "e2e.test"), "--",
@@ -89,6 +90,7 @@ func TestConformance(t *testing.T) {
 		cmd.Stdout, cmd.Stderr = log, log
 		start := time.Now()
 		err = cmd.Run()
+		parts = append(parts, fmt.Sprintf("%s part: %s", strings.TrimSuffix(junit, ".xml"), time.Since(start).Round(time.Second)))
 		t.Logf("ginkgo %s: %v after %s (log: %s)", strings.Join(ginkgoArgs, " "), err, time.Since(start).Round(time.Second), log.Name())
 	}
 	start := time.Now()
@@ -114,21 +116,21 @@ func TestConformance(t *testing.T) {
 
 	var sum junitSummary
 	for _, r := range reports {
-		before := sum.passed + len(sum.failed)
-		if err := sum.add(filepath.Join(report, r)); err != nil {
+		ran, err := sum.add(filepath.Join(report, r))
+		if err != nil {
 			t.Fatalf("read the JUnit report: %v", err)
 		}
-		if sum.passed+len(sum.failed) == before {
+		if ran == 0 {
 			t.Errorf("%s: no spec ran (a focus that matches nothing?)", r)
 		}
 	}
 	t.Logf("FIGURE conformance (%s): %d passed, %d failed, %d skipped or not selected, in %s", map[bool]string{true: "full", false: "CI subset"}[full],
 		sum.passed, len(sum.failed), sum.skipped, took.Round(time.Second))
 	for _, f := range sum.failed {
-		t.Errorf("failed: %s", f)
+		t.Errorf("failed: %s\n%s", f, sum.why[f])
 	}
 	if full {
-		if err := writeConformanceResults("../conformance/results.md", sum, took); err != nil {
+		if err := writeConformanceResults("../conformance/results.md", sum, took, parts, procs); err != nil {
 			t.Error(err)
 		}
 	}
@@ -215,62 +217,128 @@ func pushImage(ctx context.Context, api *client.Client, ref string) error {
 type junitSummary struct {
 	passed, skipped int
 	failed          []string
+	// why holds, per failed spec, its failure message and the lines of its log that say
+	// what it waited for: CI prints them, so a failure is understood from CI's output.
+	why map[string]string
+	// seen records each [Conformance] spec's best outcome over the reports: the parallel
+	// part skips the [Serial] specs the serial part runs, and the other way round.
+	seen map[string]string
 }
 
-// add counts the specs of a ginkgo JUnit report.
-func (s *junitSummary) add(path string) error {
+// add counts the specs of a ginkgo JUnit report; ran is how many of its specs ran.
+func (s *junitSummary) add(path string) (ran int, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	type failure struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
 	}
 	var suites struct {
 		Suites []struct {
 			Cases []struct {
-				Name    string    `xml:"name,attr"`
-				Status  string    `xml:"status,attr"`
-				Failure *struct{} `xml:"failure"`
-				Error   *struct{} `xml:"error"`
-				Skipped *struct{} `xml:"skipped"`
+				Name      string    `xml:"name,attr"`
+				Failure   *failure  `xml:"failure"`
+				Error     *failure  `xml:"error"`
+				Skipped   *struct{} `xml:"skipped"`
+				SystemErr string    `xml:"system-err"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
 	if err := xml.Unmarshal(data, &suites); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	if s.seen == nil {
+		s.seen, s.why = map[string]string{}, map[string]string{}
 	}
 	for _, su := range suites.Suites {
 		for _, c := range su.Cases {
-			failed := c.Failure != nil || c.Error != nil
+			f := c.Failure
+			if f == nil {
+				f = c.Error
+			}
 			name := strings.TrimPrefix(c.Name, "[It] ") // specs: "[It] [sig-...] ..."
 			switch {
 			case !strings.HasPrefix(name, "[sig-"):
 				// Ginkgo's suite-level nodes ([SynchronizedBeforeSuite], [ReportAfterSuite]
 				// ...): not specs, but their failure fails the run.
-				if failed {
-					s.failed = append(s.failed, c.Name)
+				if f != nil {
+					s.seen[c.Name] = "failed"
+					s.why[c.Name] = failureDetail(f.Message, c.SystemErr)
 				}
 			case !strings.Contains(name, "[Conformance]"):
 				// Specs outside the suite (not selected): the report lists them as skipped.
-			case failed:
-				s.failed = append(s.failed, name)
+			case f != nil:
+				ran++
+				s.seen[name] = "failed"
+				s.why[name] = failureDetail(f.Message, c.SystemErr)
 			case c.Skipped != nil:
-				s.skipped++
+				if s.seen[name] == "" {
+					s.seen[name] = "skipped"
+				}
 			default:
-				s.passed++
+				ran++
+				if s.seen[name] != "failed" {
+					s.seen[name] = "passed"
+				}
 			}
 		}
 	}
+	s.passed, s.skipped, s.failed = 0, 0, nil
+	for name, outcome := range s.seen {
+		switch outcome {
+		case "passed":
+			s.passed++
+		case "skipped":
+			s.skipped++
+		case "failed":
+			s.failed = append(s.failed, name)
+		}
+	}
 	sort.Strings(s.failed)
-	return nil
+	return ran, nil
+}
+
+// The log lines of a failed spec worth printing: what it could not read or resolve,
+// errors and timeouts.
+var (
+	telling   = regexp.MustCompile(`(?i)unable to|failed|error|timed out|expected|not ready|backoff|refused`)
+	timestamp = regexp.MustCompile(`^[A-Z][a-z]{2} +\d+ [0-9:.]+: `)
+)
+
+// failureDetail is a failed spec's message and, from its log, the last telling lines.
+func failureDetail(message, log string) string {
+	const maxLines = 12
+	var lines []string
+	seen := map[string]bool{}
+	for _, l := range strings.Split(log, "\n") {
+		l = strings.TrimSpace(l)
+		// Timestamps make every repeat of a line unique: compare without them.
+		key := timestamp.ReplaceAllString(l, "")
+		if l == "" || !telling.MatchString(l) || seen[key] {
+			continue
+		}
+		seen[key] = true
+		lines = append(lines, l)
+	}
+	if len(lines) > maxLines {
+		lines = lines[len(lines)-maxLines:]
+	}
+	if len(message) > 1500 {
+		message = message[:1500] + " ..."
+	}
+	return strings.TrimSpace(message) + "\n  log: " + strings.Join(lines, "\n  log: ")
 }
 
 // writeConformanceResults keeps the latest full run's summary in the repository.
-func writeConformanceResults(path string, s junitSummary, took time.Duration) error {
+func writeConformanceResults(path string, s junitSummary, took time.Duration, parts []string, procs string) error {
 	host, _ := os.Hostname()
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Conformance results\n\nLatest full run of the upstream [Conformance] suite (`make conformance`).\n\n")
-	fmt.Fprintf(&b, "- Date: %s\n- Kubernetes: %s (node image %s)\n- Machine: %s, %d CPUs, %s/%s\n- Cluster: 1 control plane + 2 workers\n- Wall time: %s\n\n",
+	fmt.Fprintf(&b, "- Date: %s\n- Kubernetes: %s (node image %s)\n- Machine: %s, %d CPUs, %s/%s\n- Cluster: 1 control plane + 2 workers\n- Wall time: %s (%s; the parallel part with ginkgo --procs=%s)\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), strings.TrimPrefix(nodeImage, "kubelab/node:"), nodeImage, host, runtime.NumCPU(),
-		runtime.GOOS, runtime.GOARCH, took.Round(time.Second))
+		runtime.GOOS, runtime.GOARCH, took.Round(time.Second), strings.Join(parts, ", "), procs)
 	fmt.Fprintf(&b, "| passed | failed | skipped |\n|---|---|---|\n| %d | %d | %d |\n\n", s.passed, len(s.failed), s.skipped)
 	if len(s.failed) > 0 {
 		b.WriteString("## Failures\n\n")
@@ -281,7 +349,7 @@ func writeConformanceResults(path string, s junitSummary, took time.Duration) er
 					why = reason
 				}
 			}
-			fmt.Fprintf(&b, "- %s\n  - %s\n", f, why)
+			fmt.Fprintf(&b, "- %s\n  - %s\n  - failure: %s\n", f, why, strings.SplitN(s.why[f], "\n", 2)[0])
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
