@@ -303,7 +303,7 @@ func (s *junitSummary) add(path string) (ran int, err error) {
 // The log lines of a failed spec worth printing: what it could not read or resolve,
 // errors and timeouts.
 var (
-	telling   = regexp.MustCompile(`(?i)unable to|failed|error|timed out|expected|not ready|backoff|refused`)
+	telling   = regexp.MustCompile(`(?i)unable to|failed|error|timed out|expected|instead of|not ready|backoff|refused`)
 	timestamp = regexp.MustCompile(`^[A-Z][a-z]{2} +\d+ [0-9:.]+: `)
 )
 
