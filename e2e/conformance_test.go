@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -64,6 +65,7 @@ func TestConformance(t *testing.T) {
 	if r := kubelab(t, env, append([]string{"load", "docker-image", "--name", name}, strings.Fields(string(imgs))...)...); r.err != nil {
 		t.Fatalf("load the test images: %v\n%s", r.err, r.stderr)
 	}
+	requireDistinctIDs(t, api, strings.Fields(string(imgs)))
 	mirrorPulls(t, api, tools, name)
 
 	report := t.TempDir()
@@ -201,6 +203,28 @@ func mirrorPulls(t *testing.T, api *client.Client, tools, cluster string) {
 		dockerExec(t, api, node, "sh", "-c", "mkdir -p /etc/containerd/certs.d/registry.k8s.io && cat > /etc/containerd/certs.d/registry.k8s.io/hosts.toml <<'EOF'\n"+hosts+"EOF")
 		if out := dockerExec(t, api, node, "cat", "/etc/containerd/certs.d/registry.k8s.io/hosts.toml"); !strings.Contains(out, name) {
 			t.Fatalf("node %s: hosts.toml not written: %q", node, out)
+		}
+	}
+}
+
+// requireDistinctIDs fails when an always-pulled image shares its image ID with another
+// test image: containerd's CRI keeps one record per ID, so pulling one name again would
+// make kubelet miss the other (loaded, never pulled) names, and their pods would fail.
+func requireDistinctIDs(t *testing.T, api *client.Client, refs []string) {
+	t.Helper()
+	ids := map[string][]string{}
+	for _, ref := range refs {
+		info, err := api.ImageInspect(context.Background(), ref)
+		if err != nil {
+			t.Fatalf("inspect %s: %v", ref, err)
+		}
+		ids[info.ID] = append(ids[info.ID], ref)
+	}
+	for _, pulled := range alwaysPulled {
+		for _, names := range ids {
+			if len(names) > 1 && slices.Contains(names, "registry.k8s.io/"+pulled) {
+				t.Fatalf("test images %v share one image ID, and %s is pulled again during the run", names, pulled)
+			}
 		}
 	}
 }

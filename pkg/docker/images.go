@@ -1,11 +1,14 @@
 package docker
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
@@ -130,10 +133,42 @@ func (c *Client) ImageID(ctx context.Context, ref string) string {
 	return info.ID
 }
 
-// TagImage gives an image another name.
-func (c *Client) TagImage(ctx context.Context, ref, newRef string) error {
-	if err := c.api.ImageTag(ctx, ref, newRef); err != nil {
-		return fmt.Errorf("tag %s as %s: %w", ref, newRef, err)
+// LabelAliasOf marks an image made by DeriveImage with the ID of the image it copies.
+const LabelAliasOf = "io.kubelab.alias-of"
+
+// DeriveImage makes ref a copy of base that has its own image ID (base's layers and
+// config plus a label), unless ref already is such a copy of base as it is now. A plain
+// tag shares base's ID, and containerd's CRI then keeps one record for all the names of
+// an ID: when a pod pulls one name again, kubelet stops seeing the other names as
+// present and tries to pull them too.
+func (c *Client) DeriveImage(ctx context.Context, base, ref string) error {
+	baseID := c.ImageID(ctx, base)
+	if baseID == "" {
+		return fmt.Errorf("derive %s: image %s does not exist", ref, base)
+	}
+	if got, _, err := c.ImageLabel(ctx, ref, LabelAliasOf); err == nil && got == baseID {
+		return nil
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	dockerfile := []byte(fmt.Sprintf("FROM %s\nLABEL %s=%q\n", baseID, LabelAliasOf, baseID))
+	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile))}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(dockerfile); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	// The classic builder: a LABEL adds no layer, and a local base needs no registry.
+	resp, err := c.api.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{ref}, Remove: true, ForceRemove: true, Version: build.BuilderV1})
+	if err != nil {
+		return fmt.Errorf("derive %s from %s: %w", ref, base, err)
+	}
+	defer resp.Body.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.Discard, 0, false, nil); err != nil {
+		return fmt.Errorf("derive %s from %s: %w", ref, base, err)
 	}
 	return nil
 }

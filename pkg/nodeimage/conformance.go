@@ -324,10 +324,10 @@ func (b *builder) buildTestImages(ctx context.Context) error {
 			b.componentRefs = append(b.componentRefs, img.ref)
 		}
 	}
-	// The other agnhost versions and the DNS test image are agnhost itself: one image
-	// under several names, loaded into nodes once.
+	// The other agnhost versions and the DNS test image are agnhost itself: copies that
+	// share its layers (loaded into nodes once) but each have their own image ID.
 	for _, ref := range agnhostRefs[1:] {
-		if err := b.dc.TagImage(ctx, agnhostRefs[0], ref); err != nil {
+		if err := b.dc.DeriveImage(ctx, agnhostRefs[0], ref); err != nil {
 			return err
 		}
 		b.componentRefs = append(b.componentRefs, ref)
