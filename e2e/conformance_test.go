@@ -62,10 +62,11 @@ func TestConformance(t *testing.T) {
 	if r := kubelab(t, env, "create", "cluster", "--name", name, "--image", nodeImage, "--workers", "2"); r.err != nil {
 		t.Fatalf("create: %v", r.err)
 	}
-	if r := kubelab(t, env, append([]string{"load", "docker-image", "--name", name}, strings.Fields(string(imgs))...)...); r.err != nil {
+	refs := strings.Fields(string(imgs))
+	if r := kubelab(t, env, append([]string{"load", "docker-image", "--name", name}, refs...)...); r.err != nil {
 		t.Fatalf("load the test images: %v\n%s", r.err, r.stderr)
 	}
-	requireDistinctIDs(t, api, strings.Fields(string(imgs)))
+	requireDistinctIDs(t, api, refs)
 	mirrorPulls(t, api, tools, name)
 
 	report := t.TempDir()
@@ -92,8 +93,9 @@ func TestConformance(t *testing.T) {
 		cmd.Stdout, cmd.Stderr = log, log
 		start := time.Now()
 		err = cmd.Run()
-		parts = append(parts, fmt.Sprintf("%s part: %s", strings.TrimSuffix(junit, ".xml"), time.Since(start).Round(time.Second)))
-		t.Logf("ginkgo %s: %v after %s (log: %s)", strings.Join(ginkgoArgs, " "), err, time.Since(start).Round(time.Second), log.Name())
+		took := time.Since(start).Round(time.Second)
+		parts = append(parts, fmt.Sprintf("%s part: %s", strings.TrimSuffix(junit, ".xml"), took))
+		t.Logf("ginkgo %s: %v after %s (log: %s)", strings.Join(ginkgoArgs, " "), err, took, log.Name())
 	}
 	start := time.Now()
 	var reports []string
@@ -126,9 +128,10 @@ func TestConformance(t *testing.T) {
 			t.Errorf("%s: no spec ran (a focus that matches nothing?)", r)
 		}
 	}
+	passed, skipped, failed := sum.count()
 	t.Logf("FIGURE conformance (%s): %d passed, %d failed, %d skipped or not selected, in %s", map[bool]string{true: "full", false: "CI subset"}[full],
-		sum.passed, len(sum.failed), sum.skipped, took.Round(time.Second))
-	for _, f := range sum.failed {
+		passed, len(failed), skipped, took.Round(time.Second))
+	for _, f := range failed {
 		t.Errorf("failed: %s\n%s", f, sum.why[f])
 	}
 	if full {
@@ -239,8 +242,6 @@ func pushImage(ctx context.Context, api *client.Client, ref string) error {
 }
 
 type junitSummary struct {
-	passed, skipped int
-	failed          []string
 	// why holds, per failed spec, its failure message and the lines of its log that say
 	// what it waited for: CI prints them, so a failure is understood from CI's output.
 	why map[string]string
@@ -257,7 +258,6 @@ func (s *junitSummary) add(path string) (ran int, err error) {
 	}
 	type failure struct {
 		Message string `xml:"message,attr"`
-		Text    string `xml:",chardata"`
 	}
 	var suites struct {
 		Suites []struct {
@@ -309,19 +309,23 @@ func (s *junitSummary) add(path string) (ran int, err error) {
 			}
 		}
 	}
-	s.passed, s.skipped, s.failed = 0, 0, nil
+	return ran, nil
+}
+
+// count tallies the specs' outcomes over the reports added so far.
+func (s *junitSummary) count() (passed, skipped int, failed []string) {
 	for name, outcome := range s.seen {
 		switch outcome {
 		case "passed":
-			s.passed++
+			passed++
 		case "skipped":
-			s.skipped++
+			skipped++
 		case "failed":
-			s.failed = append(s.failed, name)
+			failed = append(failed, name)
 		}
 	}
-	sort.Strings(s.failed)
-	return ran, nil
+	sort.Strings(failed)
+	return passed, skipped, failed
 }
 
 // The log lines of a failed spec worth printing: what it could not read or resolve,
@@ -363,10 +367,11 @@ func writeConformanceResults(path string, s junitSummary, took time.Duration, pa
 	fmt.Fprintf(&b, "- Date: %s\n- Kubernetes: %s (node image %s)\n- Machine: %s, %d CPUs, %s/%s\n- Cluster: 1 control plane + 2 workers\n- Wall time: %s (%s; the parallel part with ginkgo --procs=%s)\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), strings.TrimPrefix(nodeImage, "kubelab/node:"), nodeImage, host, runtime.NumCPU(),
 		runtime.GOOS, runtime.GOARCH, took.Round(time.Second), strings.Join(parts, ", "), procs)
-	fmt.Fprintf(&b, "| passed | failed | skipped |\n|---|---|---|\n| %d | %d | %d |\n\n", s.passed, len(s.failed), s.skipped)
-	if len(s.failed) > 0 {
+	passed, skipped, failed := s.count()
+	fmt.Fprintf(&b, "| passed | failed | skipped |\n|---|---|---|\n| %d | %d | %d |\n\n", passed, len(failed), skipped)
+	if len(failed) > 0 {
 		b.WriteString("## Failures\n\n")
-		for _, f := range s.failed {
+		for _, f := range failed {
 			why := "not explained: a kubelab bug until shown otherwise"
 			for pattern, reason := range knownFailures {
 				if regexp.MustCompile(pattern).MatchString(f) {

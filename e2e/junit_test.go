@@ -49,10 +49,11 @@ STEP: creating a pod to probe DNS</system-err>
 			t.Errorf("%s: ran %d specs, want %d", filepath.Base(c.path), ran, c.ran)
 		}
 	}
-	if s.passed != 2 || s.skipped != 1 || len(s.failed) != 1 {
-		t.Fatalf("passed %d, skipped %d, failed %v; want 2, 1 and the Subdomain spec", s.passed, s.skipped, s.failed)
+	passed, skipped, failed := s.count()
+	if passed != 2 || skipped != 1 || len(failed) != 1 {
+		t.Fatalf("passed %d, skipped %d, failed %v; want 2, 1 and the Subdomain spec", passed, skipped, failed)
 	}
-	why := s.why[s.failed[0]]
+	why := s.why[failed[0]]
 	if !strings.HasPrefix(why, "timed out waiting for the condition") || strings.Count(why, "Unable to read agnhost_udp") != 1 || strings.Contains(why, "STEP") {
 		t.Errorf("failure detail: %q; want the message and the unreadable name once", why)
 	}
