@@ -520,6 +520,19 @@ func tail(s string, n int) string {
 
 // WriteFile copies data into the node as a file, creating parent directories.
 func (c *Client) WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error {
+	buf, err := fileTar(path, data, mode)
+	if err != nil {
+		return err
+	}
+	if err := c.api.CopyToContainer(ctx, node, "/", buf, container.CopyToContainerOptions{}); err != nil {
+		return fmt.Errorf("write %s on node %s: %w", path, node, err)
+	}
+	return nil
+}
+
+// fileTar is a tar stream of one file at path (relative to the root) and its parent
+// directories.
+func fileTar(path string, data []byte, mode int64) (*bytes.Buffer, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	now := time.Now()
@@ -527,22 +540,19 @@ func (c *Client) WriteFile(ctx context.Context, node, path string, data []byte, 
 	dirs := strings.Split(rel, "/")
 	for i := 1; i < len(dirs); i++ {
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: strings.Join(dirs[:i], "/") + "/", Mode: 0o755, ModTime: now}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: mode, Size: int64(len(data)), ModTime: now}); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tw.Write(data); err != nil {
-		return err
+		return nil, err
 	}
 	if err := tw.Close(); err != nil {
-		return err
+		return nil, err
 	}
-	if err := c.api.CopyToContainer(ctx, node, "/", &buf, container.CopyToContainerOptions{}); err != nil {
-		return fmt.Errorf("write %s on node %s: %w", path, node, err)
-	}
-	return nil
+	return &buf, nil
 }
 
 // applySecurity grants a node container what systemd, containerd and nested pods need.

@@ -1,8 +1,6 @@
 package docker
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -149,20 +147,12 @@ func (c *Client) DeriveImage(ctx context.Context, base, ref string) error {
 	if got, _, err := c.ImageLabel(ctx, ref, LabelAliasOf); err == nil && got == baseID {
 		return nil
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	dockerfile := []byte(fmt.Sprintf("FROM %s\nLABEL %s=%q\n", baseID, LabelAliasOf, baseID))
-	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(len(dockerfile))}); err != nil {
-		return err
-	}
-	if _, err := tw.Write(dockerfile); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
+	buildContext, err := fileTar("Dockerfile", []byte(fmt.Sprintf("FROM %s\nLABEL %s=%q\n", baseID, LabelAliasOf, baseID)), 0o644)
+	if err != nil {
 		return err
 	}
 	// The classic builder: a LABEL adds no layer, and a local base needs no registry.
-	resp, err := c.api.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{ref}, Remove: true, ForceRemove: true, Version: build.BuilderV1})
+	resp, err := c.api.ImageBuild(ctx, buildContext, build.ImageBuildOptions{Tags: []string{ref}, Remove: true, ForceRemove: true, Version: build.BuilderV1})
 	if err != nil {
 		return fmt.Errorf("derive %s from %s: %w", ref, base, err)
 	}
