@@ -134,6 +134,9 @@ func (c *Client) ImageID(ctx context.Context, ref string) string {
 // LabelAliasOf marks an image made by DeriveImage with the ID of the image it copies.
 const LabelAliasOf = "io.kubelab.alias-of"
 
+// labelName is the name a DeriveImage copy was made for.
+const labelName = "io.kubelab.name"
+
 // DeriveImage makes ref a copy of base that has its own image ID (base's layers and
 // config plus a label), unless ref already is such a copy of base as it is now. A plain
 // tag shares base's ID, and containerd's CRI then keeps one record for all the names of
@@ -145,9 +148,14 @@ func (c *Client) DeriveImage(ctx context.Context, base, ref string) error {
 		return fmt.Errorf("derive %s: image %s does not exist", ref, base)
 	}
 	if got, _, err := c.ImageLabel(ctx, ref, LabelAliasOf); err == nil && got == baseID {
-		return nil
+		if name, _, err := c.ImageLabel(ctx, ref, labelName); err == nil && name == ref {
+			return nil
+		}
 	}
-	buildContext, err := fileTar("Dockerfile", []byte(fmt.Sprintf("FROM %s\nLABEL %s=%q\n", baseID, LabelAliasOf, baseID)), 0o644)
+	// The name is in the config too: copies of one base under two names would otherwise
+	// be the same build (the builder's cache hands back the first) and share an ID again.
+	dockerfile := fmt.Sprintf("FROM %s\nLABEL %s=%q %s=%q\n", baseID, LabelAliasOf, baseID, labelName, ref)
+	buildContext, err := fileTar("Dockerfile", []byte(dockerfile), 0o644)
 	if err != nil {
 		return err
 	}
