@@ -22,11 +22,9 @@ import (
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeadm"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
+	"github.com/kubelab/kubelab/pkg/labels"
 	"github.com/kubelab/kubelab/pkg/ui"
 )
-
-// Label on node images saying which Kubernetes version they hold.
-const labelKubernetesVersion = "io.kubelab.kubernetes-version"
 
 // CreateOptions are the choices of one `kubelab create cluster`.
 type CreateOptions struct {
@@ -85,7 +83,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
 		{Title: "Joining control-plane nodes", Run: c.joinControlPlanes, Skip: func() bool { return !c.ha() }},
-		{Title: "Joining worker nodes", Run: c.joinWorkers, Skip: func() bool { return len(c.role(config.RoleWorker)) == 0 }},
+		{Title: "Joining worker nodes", Run: c.joinWorkers, Skip: func() bool { return len(c.role(labels.RoleWorker)) == 0 }},
 		{Title: "Writing kubeconfig context " + kubeconfig.ContextName(cfg.Name), Run: c.exportKubeconfig},
 		{Title: "Waiting for the nodes and system pods to be ready", Run: c.waitReady, Skip: func() bool { return opts.Wait <= 0 }},
 	}
@@ -110,9 +108,9 @@ func (c *creation) role(r string) []node {
 }
 
 // ha says whether the cluster has several control planes behind a load balancer.
-func (c *creation) ha() bool { return len(c.role(config.RoleControlPlane)) > 1 }
+func (c *creation) ha() bool { return len(c.role(labels.RoleControlPlane)) > 1 }
 
-func (c *creation) loadBalancerName() string { return c.cfg.Name + "-" + docker.RoleLoadBalancer }
+func (c *creation) loadBalancerName() string { return c.cfg.Name + "-" + labels.RoleLoadBalancer }
 
 // preflight checks everything that can be checked before anything is created.
 func (c *creation) preflight(ctx context.Context) error {
@@ -128,7 +126,7 @@ func (c *creation) preflight(ctx context.Context) error {
 	if err := c.p.Ping(ctx); err != nil {
 		return err
 	}
-	version, exists, err := c.p.ImageLabel(ctx, c.cfg.Image, labelKubernetesVersion)
+	version, exists, err := c.p.ImageLabel(ctx, c.cfg.Image, labels.KubernetesVersion)
 	if err != nil {
 		return err
 	}
@@ -136,7 +134,7 @@ func (c *creation) preflight(ctx context.Context) error {
 		return fmt.Errorf("node image %s not found: build it with `kubelab build node-image` (or `make node-image`)", c.cfg.Image)
 	}
 	if version == "" {
-		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labelKubernetesVersion)
+		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labels.KubernetesVersion)
 	}
 	c.version = version
 	existing, err := c.p.ListNodes(ctx, c.cfg.Name)
@@ -151,7 +149,7 @@ func (c *creation) preflight(ctx context.Context) error {
 	}
 	// Control planes first: the first node is the one kubeadm init runs on.
 	sort.SliceStable(c.nodes, func(i, j int) bool {
-		return c.nodes[i].role == config.RoleControlPlane && c.nodes[j].role != config.RoleControlPlane
+		return c.nodes[i].role == labels.RoleControlPlane && c.nodes[j].role != labels.RoleControlPlane
 	})
 	c.apiPort = c.cfg.Networking.APIServerPort
 	if c.apiPort == 0 {
@@ -216,7 +214,7 @@ func (c *creation) startNodes(ctx context.Context) error {
 	}
 	if c.ha() {
 		var backends []string
-		for _, n := range c.role(config.RoleControlPlane) {
+		for _, n := range c.role(labels.RoleControlPlane) {
 			backends = append(backends, n.name+":6443")
 		}
 		g.Go(func() error {
@@ -370,7 +368,7 @@ func (c *creation) installAddons(ctx context.Context) error {
 // joinControlPlanes joins the other control planes one at a time: each adds an etcd
 // member, and etcd grows safely one member at a time.
 func (c *creation) joinControlPlanes(ctx context.Context) error {
-	for _, n := range c.role(config.RoleControlPlane)[1:] {
+	for _, n := range c.role(labels.RoleControlPlane)[1:] {
 		if err := c.join(ctx, n, true); err != nil {
 			return err
 		}
@@ -381,7 +379,7 @@ func (c *creation) joinControlPlanes(ctx context.Context) error {
 // joinWorkers joins every worker at once.
 func (c *creation) joinWorkers(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for _, n := range c.role(config.RoleWorker) {
+	for _, n := range c.role(labels.RoleWorker) {
 		g.Go(func() error { return c.join(ctx, n, false) })
 	}
 	return g.Wait()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/config"
 	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
 	"github.com/kubelab/kubelab/pkg/ui"
 )
 
@@ -85,7 +86,7 @@ func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBal
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lbBackends = spec.Backends
-	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: docker.RoleLoadBalancer, State: "running", IP: spec.IP}
+	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: labels.RoleLoadBalancer, State: "running", IP: spec.IP}
 	return nil
 }
 
@@ -241,7 +242,7 @@ func TestBootstrapToken(t *testing.T) {
 func TestHAClusterPlansLoadBalancer(t *testing.T) {
 	f := newFake()
 	opts := createOpts(t, "ha")
-	cp, w := config.Node{Role: config.RoleControlPlane}, config.Node{Role: config.RoleWorker}
+	cp, w := config.Node{Role: labels.RoleControlPlane}, config.Node{Role: labels.RoleWorker}
 	opts.Config.Nodes = []config.Node{w, cp, cp, cp}
 	c := &creation{p: f, opts: opts, cfg: opts.Config}
 	ctx := context.Background()

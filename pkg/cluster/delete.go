@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // ErrNotFound says no cluster of that name exists.
@@ -96,7 +97,7 @@ func AdminKubeconfig(ctx context.Context, p docker.Provider, name string) ([]byt
 	port := 0
 	var cp *docker.Node
 	for i, n := range nodes {
-		if n.APIPort != 0 && (port == 0 || n.Role == docker.RoleLoadBalancer) {
+		if n.APIPort != 0 && (port == 0 || n.Role == labels.RoleLoadBalancer) {
 			port = n.APIPort
 		}
 		if n.Role == "control-plane" && n.State == "running" && cp == nil {
@@ -126,7 +127,7 @@ func NodeIP(ctx context.Context, p docker.Provider, cluster, node string) (strin
 	}
 	var names []string
 	for _, n := range nodes {
-		if n.Role == docker.RoleLoadBalancer {
+		if n.Role == labels.RoleLoadBalancer {
 			continue
 		}
 		names = append(names, n.Name)

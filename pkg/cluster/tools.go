@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/addons"
 	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // Client connects to a cluster with its admin credentials, independent of the user's
@@ -134,7 +135,7 @@ func LoadImages(ctx context.Context, p docker.Provider, cluster string, nodes, i
 func pickNodes(all []docker.Node, want []string) ([]string, error) {
 	var names, out []string
 	for _, n := range all {
-		if n.Role == docker.RoleLoadBalancer {
+		if n.Role == labels.RoleLoadBalancer {
 			continue
 		}
 		names = append(names, n.Name)

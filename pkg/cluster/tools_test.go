@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 func TestPickNodes(t *testing.T) {
 	all := []docker.Node{
 		{Name: "lab-control-plane", Role: "control-plane", State: "running"},
-		{Name: "lab-external-load-balancer", Role: docker.RoleLoadBalancer, State: "running"},
+		{Name: "lab-external-load-balancer", Role: labels.RoleLoadBalancer, State: "running"},
 		{Name: "lab-worker", Role: "worker", State: "running"},
 		{Name: "lab-worker2", Role: "worker", State: "exited"},
 	}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/nodeimage"
 )
 
@@ -25,9 +26,9 @@ func newBuildCmd(g *globals) *cobra.Command {
 			return nodeimage.Build(cmd.Context(), dc, g.status(), opts)
 		},
 	}
-	nodeImage.Flags().StringVar(&opts.KubernetesVersion, "kubernetes-version", nodeimage.DefaultKubernetesVersion, "Kubernetes release to build")
+	nodeImage.Flags().StringVar(&opts.KubernetesVersion, "kubernetes-version", defaults.KubernetesVersion, "Kubernetes release to build")
 	nodeImage.Flags().StringVar(&opts.Image, "image", "", "name of the image to build (default kubelab/node:<kubernetes-version>)")
-	nodeImage.Flags().StringVar(&opts.CacheDir, "cache-dir", nodeimage.DefaultCacheDir(), "where build inputs and binaries are kept")
+	nodeImage.Flags().StringVar(&opts.CacheDir, "cache-dir", defaults.CacheDir(), "where build inputs and binaries are kept")
 	nodeImage.Flags().BoolVar(&opts.Force, "force", false, "rebuild the images even if their inputs did not change")
 	var conf nodeimage.ConformanceOptions
 	conformance := &cobra.Command{
@@ -46,8 +47,8 @@ func newBuildCmd(g *globals) *cobra.Command {
 			return nodeimage.BuildConformance(cmd.Context(), dc, g.status(), conf)
 		},
 	}
-	conformance.Flags().StringVar(&conf.KubernetesVersion, "kubernetes-version", nodeimage.DefaultKubernetesVersion, "Kubernetes release whose suite to build")
-	conformance.Flags().StringVar(&conf.CacheDir, "cache-dir", nodeimage.DefaultCacheDir(), "where build inputs and binaries are kept")
+	conformance.Flags().StringVar(&conf.KubernetesVersion, "kubernetes-version", defaults.KubernetesVersion, "Kubernetes release whose suite to build")
+	conformance.Flags().StringVar(&conf.CacheDir, "cache-dir", defaults.CacheDir(), "where build inputs and binaries are kept")
 	conformance.Flags().StringVar(&conf.OutDir, "out", "bin/conformance", "directory for the links to the tools and images.txt")
 	build.AddCommand(nodeImage, conformance)
 	return build

@@ -12,8 +12,9 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/cluster"
 	"github.com/kubelab/kubelab/pkg/config"
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
-	"github.com/kubelab/kubelab/pkg/nodeimage"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 func newCreateCmd(g *globals) *cobra.Command {
@@ -58,10 +59,10 @@ func newCreateCmd(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("control-planes") || cmd.Flags().Changed("workers") {
 				cfg.Nodes = nil
 				for i := 0; i < controlPlanes; i++ {
-					cfg.Nodes = append(cfg.Nodes, config.Node{Role: config.RoleControlPlane})
+					cfg.Nodes = append(cfg.Nodes, config.Node{Role: labels.RoleControlPlane})
 				}
 				for i := 0; i < workers; i++ {
-					cfg.Nodes = append(cfg.Nodes, config.Node{Role: config.RoleWorker})
+					cfg.Nodes = append(cfg.Nodes, config.Node{Role: labels.RoleWorker})
 				}
 			}
 			opts.Config = cfg
@@ -77,7 +78,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f := clusterCmd.Flags()
 	f.StringVar(&configFile, "config", "", "cluster configuration file in TOML (- for standard input); flags override it")
 	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
-	f.StringVar(&cfg.Image, "image", nodeimage.DefaultImage(nodeimage.DefaultKubernetesVersion), "node image")
+	f.StringVar(&cfg.Image, "image", defaults.NodeImage(defaults.KubernetesVersion), "node image")
 	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")
 	f.IntVar(&controlPlanes, "control-planes", 1, "number of control-plane nodes (more than 1: highly available, behind a load balancer)")
 	f.IntVar(&workers, "workers", 0, "number of worker nodes")

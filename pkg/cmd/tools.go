@@ -11,7 +11,7 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/cluster"
 	"github.com/kubelab/kubelab/pkg/config"
-	"github.com/kubelab/kubelab/pkg/nodeimage"
+	"github.com/kubelab/kubelab/pkg/defaults"
 )
 
 func newServiceCmd(g *globals) *cobra.Command {
@@ -105,7 +105,7 @@ func newKubectlCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			kubectl, kc, err := cluster.Kubectl(cmd.Context(), dc, name, nodeimage.DefaultCacheDir())
+			kubectl, kc, err := cluster.Kubectl(cmd.Context(), dc, name, defaults.CacheDir())
 			if err != nil {
 				return err
 			}

@@ -8,12 +8,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
-)
 
-// Roles a node can have.
-const (
-	RoleControlPlane = "control-plane"
-	RoleWorker       = "worker"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // Defaults.
@@ -106,7 +102,7 @@ func (c *Cluster) SetDefaults() {
 		c.Name = DefaultName
 	}
 	if len(c.Nodes) == 0 {
-		c.Nodes = []Node{{Role: RoleControlPlane}}
+		c.Nodes = []Node{{Role: labels.RoleControlPlane}}
 	}
 	n := &c.Networking
 	if n.PodSubnet == "" {
@@ -161,11 +157,11 @@ func (c *Cluster) Validate() error {
 	controlPlanes := 0
 	for i, n := range c.Nodes {
 		switch n.Role {
-		case RoleControlPlane:
+		case labels.RoleControlPlane:
 			controlPlanes++
-		case RoleWorker:
+		case labels.RoleWorker:
 		default:
-			return fmt.Errorf("nodes[%d].role: %q is not a role: use %q or %q", i, n.Role, RoleControlPlane, RoleWorker)
+			return fmt.Errorf("nodes[%d].role: %q is not a role: use %q or %q", i, n.Role, labels.RoleControlPlane, labels.RoleWorker)
 		}
 	}
 	for i, n := range c.Nodes {
@@ -179,7 +175,7 @@ func (c *Cluster) Validate() error {
 		}
 	}
 	if controlPlanes == 0 {
-		return fmt.Errorf("nodes: a cluster needs at least one node with role %q", RoleControlPlane)
+		return fmt.Errorf("nodes: a cluster needs at least one node with role %q", labels.RoleControlPlane)
 	}
 	pod, err := netip.ParsePrefix(c.Networking.PodSubnet)
 	if err != nil || !pod.Addr().Is4() {

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 func TestValidateName(t *testing.T) {
@@ -23,7 +25,7 @@ func TestDefaultIsValid(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "kubelab" || len(c.Nodes) != 1 || c.Nodes[0].Role != RoleControlPlane {
+	if c.Name != "kubelab" || len(c.Nodes) != 1 || c.Nodes[0].Role != labels.RoleControlPlane {
 		t.Errorf("default cluster: %+v", c)
 	}
 }
@@ -34,7 +36,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		field  string
 	}{
 		{func(c *Cluster) { c.Nodes = []Node{{Role: "master"}} }, "nodes[0].role"},
-		{func(c *Cluster) { c.Nodes = []Node{{Role: RoleWorker}} }, "nodes"},
+		{func(c *Cluster) { c.Nodes = []Node{{Role: labels.RoleWorker}} }, "nodes"},
 		{func(c *Cluster) { c.Networking.PodSubnet = "10.244.0.0" }, "networking.pod_subnet"},
 		{func(c *Cluster) { c.Networking.PodSubnet = "10.244.0.0/24" }, "networking.pod_subnet"},
 		{func(c *Cluster) { c.Networking.ServiceSubnet = "nope" }, "networking.service_subnet"},

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 const full = `
@@ -51,7 +53,7 @@ func TestDecodeFullFile(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Name != "lab" || len(c.Nodes) != 2 || c.Nodes[1].Role != RoleWorker {
+	if c.Name != "lab" || len(c.Nodes) != 2 || c.Nodes[1].Role != labels.RoleWorker {
 		t.Errorf("decoded %+v", c)
 	}
 	n := c.Nodes[0]
@@ -114,13 +116,13 @@ func TestValidateNodeFields(t *testing.T) {
 		node  Node
 		field string
 	}{
-		{Node{Role: RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 0}}}, "nodes[0].port_mappings[0].container_port"},
-		{Node{Role: RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, HostPort: 70000}}}, "nodes[0].port_mappings[0].host_port"},
-		{Node{Role: RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, Protocol: "icmp"}}}, "nodes[0].port_mappings[0].protocol"},
-		{Node{Role: RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, ListenAddress: "here"}}}, "nodes[0].port_mappings[0].listen_address"},
-		{Node{Role: RoleControlPlane, ExtraMounts: []Mount{{HostPath: "rel", ContainerPath: "/x"}}}, "nodes[0].extra_mounts[0].host_path"},
-		{Node{Role: RoleControlPlane, Labels: map[string]string{"bad key!": "x"}}, "nodes[0].labels"},
-		{Node{Role: RoleControlPlane, Labels: map[string]string{"ok": "bad value!"}}, "nodes[0].labels.ok"},
+		{Node{Role: labels.RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 0}}}, "nodes[0].port_mappings[0].container_port"},
+		{Node{Role: labels.RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, HostPort: 70000}}}, "nodes[0].port_mappings[0].host_port"},
+		{Node{Role: labels.RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, Protocol: "icmp"}}}, "nodes[0].port_mappings[0].protocol"},
+		{Node{Role: labels.RoleControlPlane, PortMappings: []PortMapping{{ContainerPort: 80, ListenAddress: "here"}}}, "nodes[0].port_mappings[0].listen_address"},
+		{Node{Role: labels.RoleControlPlane, ExtraMounts: []Mount{{HostPath: "rel", ContainerPath: "/x"}}}, "nodes[0].extra_mounts[0].host_path"},
+		{Node{Role: labels.RoleControlPlane, Labels: map[string]string{"bad key!": "x"}}, "nodes[0].labels"},
+		{Node{Role: labels.RoleControlPlane, Labels: map[string]string{"ok": "bad value!"}}, "nodes[0].labels.ok"},
 	}
 	for _, tc := range cases {
 		c := Default()

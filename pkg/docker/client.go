@@ -23,6 +23,8 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/docker/go-connections/nat"
+
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // ErrDaemonUnreachable says the Docker daemon did not answer.
@@ -68,7 +70,7 @@ func (c *Client) DetectSecurity(ctx context.Context, image string) (Security, er
 
 func (c *Client) detectSecurity(ctx context.Context, image string) (Security, error) {
 	resp, err := c.api.ContainerCreate(ctx,
-		&container.Config{Image: image, Entrypoint: []string{"/bin/true"}, Labels: map[string]string{LabelRole: "probe"}},
+		&container.Config{Image: image, Entrypoint: []string{"/bin/true"}, Labels: map[string]string{labels.Role: "probe"}},
 		&container.HostConfig{Privileged: true, AutoRemove: false}, nil, nil, "")
 	if err != nil {
 		return Privileged, fmt.Errorf("probe container: %w", err)
@@ -119,7 +121,7 @@ func (c *Client) EnsureNetwork(ctx context.Context, name string) (Network, error
 		_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
 			Driver: "bridge",
 			IPAM:   &network.IPAM{Config: []network.IPAMConfig{{Subnet: cidr, IPRange: upper.String(), Gateway: gw.String()}}},
-			Labels: map[string]string{LabelCluster: ""},
+			Labels: map[string]string{labels.Cluster: ""},
 			Options: map[string]string{
 				// Nodes reach the outside world (apt mirrors, the host) through NAT.
 				"com.docker.network.bridge.enable_ip_masquerade": "true",
@@ -262,14 +264,14 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 }
 
 func (c *Client) CreateNode(ctx context.Context, spec NodeSpec) error {
-	labels := map[string]string{LabelCluster: spec.Cluster, LabelRole: spec.Role}
+	lbls := map[string]string{labels.Cluster: spec.Cluster, labels.Role: spec.Role}
 	for k, v := range spec.Labels {
-		labels[k] = v
+		lbls[k] = v
 	}
-	if _, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: VolumeName(spec.Name), Labels: labels}); err != nil {
+	if _, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: VolumeName(spec.Name), Labels: lbls}); err != nil {
 		return fmt.Errorf("create volume for %s: %w", spec.Name, err)
 	}
-	cfg, host, netCfg, err := containerConfig(spec, labels)
+	cfg, host, netCfg, err := containerConfig(spec, lbls)
 	if err != nil {
 		return err
 	}
@@ -305,7 +307,7 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, spec LoadBalancerSpec) 
 
 func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
 	cfg, host, netCfg, err := baseConfig(spec.Name, spec.Image, spec.Network, spec.IP, []PortMapping{spec.Port},
-		map[string]string{LabelCluster: spec.Cluster, LabelRole: RoleLoadBalancer})
+		map[string]string{labels.Cluster: spec.Cluster, labels.Role: labels.RoleLoadBalancer})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -316,9 +318,9 @@ func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.Ho
 // baseConfig is what every kubelab container has: a name and hostname, labels, published
 // ports, a fixed address on the kubelab network, and a restart policy.
 func baseConfig(name, image, networkName, ip string, ports []PortMapping, given map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
-	labels := map[string]string{}
+	lbls := map[string]string{}
 	for k, v := range given {
-		labels[k] = v
+		lbls[k] = v
 	}
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
@@ -342,10 +344,10 @@ func baseConfig(name, image, networkName, ip string, ports []PortMapping, given 
 		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: pm.ListenAddress, HostPort: hostPort})
 		if pm.ContainerPort == 6443 && pm.HostPort > 0 {
 			// Stopped containers report no ports: keep the API port where ListNodes finds it.
-			labels[LabelAPIPort] = hostPort
+			lbls[labels.APIPort] = hostPort
 		}
 	}
-	cfg := &container.Config{Hostname: name, Image: image, Labels: labels, ExposedPorts: exposed}
+	cfg := &container.Config{Hostname: name, Image: image, Labels: lbls, ExposedPorts: exposed}
 	host := &container.HostConfig{
 		PortBindings: bindings,
 		// Come back after a daemon or host restart, but stay down after `kubelab stop`.
@@ -362,8 +364,8 @@ func baseConfig(name, image, networkName, ip string, ports []PortMapping, given 
 
 // containerConfig turns a NodeSpec into the Docker API's create request. Kept free of I/O
 // so unit tests can check every flag.
-func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
-	cfg, host, netCfg, err := baseConfig(spec.Name, spec.Image, spec.Network, spec.IP, spec.Ports, labels)
+func containerConfig(spec NodeSpec, lbls map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+	cfg, host, netCfg, err := baseConfig(spec.Name, spec.Image, spec.Network, spec.IP, spec.Ports, lbls)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -393,9 +395,9 @@ func containerConfig(spec NodeSpec, labels map[string]string) (*container.Config
 }
 
 func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) {
-	f := filters.NewArgs(filters.Arg("label", LabelCluster))
+	f := filters.NewArgs(filters.Arg("label", labels.Cluster))
 	if cluster != "" {
-		f = filters.NewArgs(filters.Arg("label", LabelCluster+"="+cluster))
+		f = filters.NewArgs(filters.Arg("label", labels.Cluster+"="+cluster))
 	}
 	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
@@ -403,13 +405,13 @@ func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) 
 	}
 	var nodes []Node
 	for _, ct := range list {
-		if ct.Labels[LabelRole] == "probe" || len(ct.Names) == 0 {
+		if ct.Labels[labels.Role] == "probe" || len(ct.Names) == 0 {
 			continue
 		}
 		n := Node{
 			Name:    strings.TrimPrefix(ct.Names[0], "/"),
-			Cluster: ct.Labels[LabelCluster],
-			Role:    ct.Labels[LabelRole],
+			Cluster: ct.Labels[labels.Cluster],
+			Role:    ct.Labels[labels.Role],
 			State:   ct.State,
 			Image:   ct.Image,
 		}
@@ -428,7 +430,7 @@ func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) 
 			}
 		}
 		if n.APIPort == 0 {
-			n.APIPort, _ = strconv.Atoi(ct.Labels[LabelAPIPort])
+			n.APIPort, _ = strconv.Atoi(ct.Labels[labels.APIPort])
 		}
 		if n.IP == "" && ct.State != "running" {
 			if info, err := c.api.ContainerInspect(ctx, ct.ID); err == nil && info.NetworkSettings != nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/mount"
+
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 func baseSpec() NodeSpec {
@@ -18,7 +20,7 @@ func baseSpec() NodeSpec {
 func TestContainerConfigPrivileged(t *testing.T) {
 	spec := baseSpec()
 	spec.Security = Privileged
-	cfg, host, netCfg, err := containerConfig(spec, map[string]string{LabelCluster: "lab"})
+	cfg, host, netCfg, err := containerConfig(spec, map[string]string{labels.Cluster: "lab"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func TestContainerConfigPrivileged(t *testing.T) {
 	if cfg.Hostname != spec.Name || cfg.Image != spec.Image || cfg.StopSignal != "SIGRTMIN+3" {
 		t.Errorf("config: %+v", cfg)
 	}
-	if cfg.Labels[LabelCluster] != "lab" || cfg.Labels[LabelAPIPort] != "40001" {
+	if cfg.Labels[labels.Cluster] != "lab" || cfg.Labels[labels.APIPort] != "40001" {
 		t.Errorf("labels: %v", cfg.Labels)
 	}
 	b := host.PortBindings["6443/tcp"]
@@ -112,7 +114,7 @@ func TestLoadBalancerConfigHasNoNodePowers(t *testing.T) {
 	if host.Privileged || len(host.CapAdd) != 0 || len(host.Mounts) != 0 || len(host.SecurityOpt) != 0 {
 		t.Errorf("load balancer got node powers: %+v", host)
 	}
-	if cfg.Labels[LabelRole] != RoleLoadBalancer || cfg.Labels[LabelCluster] != "lab" {
+	if cfg.Labels[labels.Role] != labels.RoleLoadBalancer || cfg.Labels[labels.Cluster] != "lab" {
 		t.Errorf("labels %v", cfg.Labels)
 	}
 	if len(cfg.Cmd) != 1 || cfg.Cmd[0] != "--backends=lab-control-plane:6443,lab-control-plane2:6443" {

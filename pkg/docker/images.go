@@ -11,6 +11,8 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/pkg/jsonmessage"
+
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // ImageLabel returns the value of an image's label, and whether the image exists.
@@ -86,7 +88,7 @@ func (c *Client) RunBuildContainer(ctx context.Context, name, img string, sec Se
 	}
 	applySecurity(host, sec)
 	_, err := c.api.ContainerCreate(ctx,
-		&container.Config{Image: img, Entrypoint: []string{"sleep", "infinity"}, Labels: map[string]string{LabelRole: "builder"}},
+		&container.Config{Image: img, Entrypoint: []string{"sleep", "infinity"}, Labels: map[string]string{labels.Role: "builder"}},
 		host, nil, nil, name)
 	if err != nil {
 		return fmt.Errorf("create build container: %w", err)
@@ -131,12 +133,6 @@ func (c *Client) ImageID(ctx context.Context, ref string) string {
 	return info.ID
 }
 
-// LabelAliasOf marks an image made by DeriveImage with the ID of the image it copies.
-const LabelAliasOf = "io.kubelab.alias-of"
-
-// labelName is the name a DeriveImage copy was made for.
-const labelName = "io.kubelab.name"
-
 // DeriveImage makes ref a copy of base that has its own image ID (base's layers and
 // config plus a label), unless ref already is such a copy of base as it is now. A plain
 // tag shares base's ID, and containerd's CRI then keeps one record for all the names of
@@ -147,14 +143,14 @@ func (c *Client) DeriveImage(ctx context.Context, base, ref string) error {
 	if baseID == "" {
 		return fmt.Errorf("derive %s: image %s does not exist", ref, base)
 	}
-	if got, _, err := c.ImageLabel(ctx, ref, LabelAliasOf); err == nil && got == baseID {
-		if name, _, err := c.ImageLabel(ctx, ref, labelName); err == nil && name == ref {
+	if got, _, err := c.ImageLabel(ctx, ref, labels.AliasOf); err == nil && got == baseID {
+		if name, _, err := c.ImageLabel(ctx, ref, labels.Name); err == nil && name == ref {
 			return nil
 		}
 	}
 	// The name is in the config too: copies of one base under two names would otherwise
 	// be the same build (the builder's cache hands back the first) and share an ID again.
-	dockerfile := fmt.Sprintf("FROM %s\nLABEL %s=%q %s=%q\n", baseID, LabelAliasOf, baseID, labelName, ref)
+	dockerfile := fmt.Sprintf("FROM %s\nLABEL %s=%q %s=%q\n", baseID, labels.AliasOf, baseID, labels.Name, ref)
 	buildContext, err := fileTar("Dockerfile", []byte(dockerfile), 0o644)
 	if err != nil {
 		return err

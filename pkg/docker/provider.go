@@ -10,14 +10,6 @@ import (
 	"strings"
 )
 
-// Labels kubelab puts on everything it creates, so that list and delete find exactly
-// what belongs to a cluster and nothing else.
-const (
-	LabelCluster = "io.kubelab.cluster"
-	LabelRole    = "io.kubelab.role"
-	LabelAPIPort = "io.kubelab.api-port"
-)
-
 // Security is how a node container gets the powers systemd, containerd and kubelet need.
 type Security int
 
@@ -76,9 +68,6 @@ type LoadBalancerSpec struct {
 	Port     PortMapping // the API server port published on the host
 	Backends []string    // host:port of each control plane's API server
 }
-
-// RoleLoadBalancer is the role label of a cluster's load balancer container.
-const RoleLoadBalancer = "external-load-balancer"
 
 // Node is a node container as the daemon reports it.
 type Node struct {

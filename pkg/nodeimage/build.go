@@ -20,18 +20,11 @@ import (
 
 	kubelab "github.com/kubelab/kubelab"
 	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
 	"github.com/kubelab/kubelab/pkg/ui"
 )
-
-// LabelInputs is the image label holding the hash of everything an image was built from.
-const LabelInputs = "io.kubelab.inputs"
-
-// DefaultKubernetesVersion is the version `kubelab build node-image` builds by default.
-const DefaultKubernetesVersion = "v1.37.2"
-
-// DefaultImage is the node image name for a Kubernetes version.
-func DefaultImage(version string) string { return "kubelab/node:" + version }
 
 // Options of a node-image build.
 type Options struct {
@@ -39,14 +32,6 @@ type Options struct {
 	Image             string
 	CacheDir          string // Go wrapper modules, binaries and the Debian root filesystem
 	Force             bool   // rebuild the images even when their inputs are unchanged
-}
-
-// DefaultCacheDir is $XDG_CACHE_HOME/kubelab (~/.cache/kubelab).
-func DefaultCacheDir() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "kubelab")
-	}
-	return filepath.Join(os.TempDir(), "kubelab-cache")
 }
 
 type builder struct {
@@ -67,13 +52,13 @@ type builder struct {
 // Build makes the node image, skipping every part whose inputs did not change.
 func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) error {
 	if opts.KubernetesVersion == "" {
-		opts.KubernetesVersion = DefaultKubernetesVersion
+		opts.KubernetesVersion = defaults.KubernetesVersion
 	}
 	if opts.Image == "" {
-		opts.Image = DefaultImage(opts.KubernetesVersion)
+		opts.Image = defaults.NodeImage(opts.KubernetesVersion)
 	}
 	if opts.CacheDir == "" {
-		opts.CacheDir = DefaultCacheDir()
+		opts.CacheDir = defaults.CacheDir()
 	}
 	if _, err := exec.LookPath("go"); err != nil {
 		return errors.New("the Go toolchain is not installed: kubelab builds Kubernetes from source and needs `go` on PATH")
@@ -95,7 +80,7 @@ func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) 
 		st.End(err)
 		return err
 	}
-	if label, exists, err := dc.ImageLabel(ctx, opts.Image, LabelInputs); err != nil {
+	if label, exists, err := dc.ImageLabel(ctx, opts.Image, labels.Inputs); err != nil {
 		st.End(err)
 		return err
 	} else if exists && label == recipe && !opts.Force {
@@ -304,7 +289,7 @@ var maskedUnits = []string{
 // importIfChanged imports a root filesystem written by fill as ref, unless ref already
 // carries the same inputs hash.
 func (b *builder) importIfChanged(ctx context.Context, ref, hash string, changes []string, fill func(*tarWriter) error) error {
-	if label, exists, err := b.dc.ImageLabel(ctx, ref, LabelInputs); err != nil {
+	if label, exists, err := b.dc.ImageLabel(ctx, ref, labels.Inputs); err != nil {
 		return err
 	} else if exists && label == hash && !b.opts.Force {
 		return nil
@@ -318,7 +303,7 @@ func (b *builder) importIfChanged(ctx context.Context, ref, hash string, changes
 		}
 		pw.CloseWithError(err)
 	}()
-	changes = append(changes, "LABEL "+LabelInputs+"="+hash)
+	changes = append(changes, "LABEL "+labels.Inputs+"="+hash)
 	err := b.dc.ImportImage(ctx, pr, ref, changes)
 	pr.Close()
 	return err
@@ -716,8 +701,8 @@ func (b *builder) buildNode(ctx context.Context, recipe string) error {
 	if err := b.dc.CommitContainer(ctx, name, b.opts.Image, []string{
 		`ENTRYPOINT ["/usr/local/bin/kubelab-entrypoint"]`,
 		`CMD ["/sbin/init"]`,
-		"LABEL " + LabelInputs + "=" + recipe,
-		"LABEL io.kubelab.kubernetes-version=" + b.rel.Kubernetes,
+		"LABEL " + labels.Inputs + "=" + recipe,
+		"LABEL " + labels.KubernetesVersion + "=" + b.rel.Kubernetes,
 	}); err != nil {
 		return err
 	}

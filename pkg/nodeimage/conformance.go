@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/ui"
 )
@@ -52,10 +53,10 @@ var (
 // Like the node image, every part is rebuilt only when its inputs change.
 func BuildConformance(ctx context.Context, dc *docker.Client, st *ui.Status, opts ConformanceOptions) error {
 	if opts.KubernetesVersion == "" {
-		opts.KubernetesVersion = DefaultKubernetesVersion
+		opts.KubernetesVersion = defaults.KubernetesVersion
 	}
 	if opts.CacheDir == "" {
-		opts.CacheDir = DefaultCacheDir()
+		opts.CacheDir = defaults.CacheDir()
 	}
 	if opts.OutDir == "" {
 		return errors.New("no output directory given")
