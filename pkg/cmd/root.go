@@ -65,6 +65,7 @@ func NewRoot() *cobra.Command {
 		newLoadCmd(g),
 		newKubectlCmd(g),
 		newAddonsCmd(g),
+		newDashboardCmd(g),
 	)
 	return root
 }
