@@ -18,14 +18,21 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
+// multiNodeAPIAddress is where the multi-node cluster's configuration file publishes the
+// API server: another loopback address than the default 127.0.0.1.
+const multiNodeAPIAddress = "127.0.0.2"
+
 // TestMultiNode: a 1 control plane + 2 workers cluster shaped by a TOML file has every
-// node Ready with the file's kubelet patch and node label; pods on every node reach each
-// other by pod IP; a Service answers a pod on another node by short, namespaced and full
-// DNS name; outside names resolve through Docker's DNS; a NodePort answers from the host
-// at `kubelab ip`, at every node's address and at the file's port mapping; the file's
-// add-ons are on; and an Ingress answers at the file's other port mapping.
+// node Ready with the file's kubelet patch and node label; its API server listens at the
+// file's address, for the kubeconfig and for kubelab's own kubectl and addons commands;
+// pods on every node reach each other by pod IP; a Service answers a pod on another node
+// by short, namespaced and full DNS name; outside names resolve through Docker's DNS; a
+// NodePort answers from the host at `kubelab ip`, at every node's address and at the
+// file's port mapping; the file's add-ons are on; and an Ingress answers at the file's
+// other port mapping.
 func TestMultiNode(t *testing.T) {
 	requireDocker(t)
 	c := newTestCluster(t, "e2e-multi")
@@ -40,6 +47,7 @@ func TestMultiNode(t *testing.T) {
 	nodes := []string{c.name + "-control-plane", c.name + "-worker", c.name + "-worker2"}
 	checkMultiNodes(t, ctx, c, nodes)
 
+	t.Run("API server at the configured address", func(t *testing.T) { checkAPIServerAddress(t, c, nodes) })
 	t.Run("pods reach each other across nodes", func(t *testing.T) { checkPodsAcrossNodes(t, ctx, c, nodes) })
 	// The Service and NodePort and Ingress subtests reach the echo server "web" on a worker.
 	if !t.Run("echo server web on a worker", func(t *testing.T) { deployEcho(t, ctx, c.cs, "web", c.name+"-worker") }) {
@@ -60,6 +68,9 @@ func writeMultiNodeConfig(t *testing.T, name string, nodePortHost, ingressHost i
 	cfg := fmt.Sprintf(`name = %q
 kubeadm_config_patches = ["kind: KubeletConfiguration\nmaxPods: 60\n"]
 
+[networking]
+api_server_address = %q
+
 [addons]
 metrics-server = false
 
@@ -78,7 +89,7 @@ labels = { "kubelab.test/tier" = "apps" }
 
 [[nodes]]
 role = "worker"
-`, name, nodePortHost, ingressHost)
+`, name, multiNodeAPIAddress, nodePortHost, ingressHost)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +124,39 @@ func checkMultiNodes(t *testing.T, ctx context.Context, c *testCluster, want []s
 		if !strings.Contains(r.stdout, n) {
 			t.Errorf("kubelab get nodes lacks %s:\n%s", n, r.stdout)
 		}
+	}
+}
+
+// checkAPIServerAddress: with [networking] api_server_address set, the kubeconfig create
+// writes and the one `kubelab get kubeconfig` prints point at that address, and the
+// commands that reach the API server themselves (kubectl, addons list) work.
+func checkAPIServerAddress(t *testing.T, c *testCluster, nodes []string) {
+	prefix := "https://" + multiNodeAPIAddress + ":"
+	written, err := clientcmd.LoadFromFile(c.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv := written.Clusters["kubelab-"+c.name].Server; !strings.HasPrefix(srv, prefix) {
+		t.Errorf("create wrote server %q, want it on %s", srv, multiNodeAPIAddress)
+	}
+	r := kubelab(t, c.env, "get", "kubeconfig", "--name", c.name)
+	if cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(r.stdout)); r.err != nil || err != nil {
+		t.Errorf("get kubeconfig: %v; printed kubeconfig: %v", r.err, err)
+	} else if !strings.HasPrefix(cfg.Host, prefix) {
+		t.Errorf("get kubeconfig printed server %q, want it on %s", cfg.Host, multiNodeAPIAddress)
+	}
+	r = kubelab(t, c.env, "kubectl", "--name", c.name, "--", "get", "nodes")
+	if r.err != nil {
+		t.Errorf("kubelab kubectl -- get nodes: %v\n%s", r.err, r.stderr)
+	}
+	for _, n := range nodes {
+		if !strings.Contains(r.stdout, n) {
+			t.Errorf("kubelab kubectl -- get nodes lacks %s:\n%s", n, r.stdout)
+		}
+	}
+	r = kubelab(t, c.env, "addons", "list", "--name", c.name)
+	if r.err != nil || !strings.Contains(r.stdout, "storage") {
+		t.Errorf("kubelab addons list: %v\n%s%s", r.err, r.stdout, r.stderr)
 	}
 }
 
