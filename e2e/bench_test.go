@@ -4,11 +4,9 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -80,26 +78,4 @@ func BenchmarkSingleNodeCluster(b *testing.B) {
 		b.ReportMetric(mem, "MiB-node")
 		kubelab(b, env, "delete", "cluster", "--name", name)
 	}
-}
-
-func nodeMemoryMiB(b *testing.B, api interface {
-	ContainerStatsOneShot(context.Context, string) (container.StatsResponseReader, error)
-}, node string) float64 {
-	stats, err := api.ContainerStatsOneShot(context.Background(), node)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stats.Body.Close()
-	var s container.StatsResponse
-	if err := json.NewDecoder(stats.Body).Decode(&s); err != nil {
-		b.Fatal(err)
-	}
-	used := s.MemoryStats.Usage
-	// Page cache is reclaimable: count what `docker stats` counts.
-	if cache, ok := s.MemoryStats.Stats["total_inactive_file"]; ok && cache < used {
-		used -= cache
-	} else if cache, ok := s.MemoryStats.Stats["inactive_file"]; ok && cache < used {
-		used -= cache
-	}
-	return float64(used) / (1 << 20)
 }
