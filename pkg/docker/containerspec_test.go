@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"net/netip"
 	"testing"
 
 	"github.com/docker/docker/api/types/mount"
@@ -90,15 +89,6 @@ func TestContainerConfigRejectsBadProtocol(t *testing.T) {
 	spec.Ports = []PortMapping{{ContainerPort: 80, Protocol: "icmp"}}
 	if _, _, _, err := containerConfig(spec, nil); err == nil {
 		t.Error("accepted protocol icmp")
-	}
-}
-
-func TestUpperHalf(t *testing.T) {
-	cases := map[string]string{"172.30.0.0/16": "172.30.128.0/17", "192.168.240.0/20": "192.168.248.0/21"}
-	for in, want := range cases {
-		if got := upperHalf(netip.MustParsePrefix(in)).String(); got != want {
-			t.Errorf("upperHalf(%s) = %s, want %s", in, got, want)
-		}
 	}
 }
 
