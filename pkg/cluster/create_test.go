@@ -30,7 +30,7 @@ func TestCreateRefusesWithoutCreatingAnything(t *testing.T) {
 			"kubelab build node-image"},
 		"bad name": {func(f *fakeProvider, o *CreateOptions) { o.Config.Name = "Bad_Name" }, "not allowed"},
 		"name exists": {func(f *fakeProvider, _ *CreateOptions) {
-			f.nodes["lab-control-plane"] = docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+			f.nodes["lab-control-plane"] = docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane}
 		}, "already exists"},
 	}
 	for name, tc := range cases {
@@ -55,7 +55,7 @@ func TestCreateRefusesWithoutCreatingAnything(t *testing.T) {
 
 func TestExistingClusterIsNotRolledBack(t *testing.T) {
 	f := newFake()
-	existing := docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+	existing := docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane}
 	f.nodes[existing.Name] = existing
 	if err := Create(context.Background(), f, ui.Discard(), createOpts(t, "lab")); err == nil {
 		t.Fatal("created a cluster over an existing one")

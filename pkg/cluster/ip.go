@@ -22,7 +22,7 @@ func NodeIP(ctx context.Context, p docker.Provider, cluster, node string) (strin
 			continue
 		}
 		names = append(names, n.Name)
-		if (node == "" && n.Role == "control-plane" && n.Name == cluster+"-control-plane") || n.Name == node {
+		if (node == "" && n.Role == labels.RoleControlPlane && n.Name == cluster+"-"+labels.RoleControlPlane) || n.Name == node {
 			if n.IP == "" {
 				return "", fmt.Errorf("node %s has no address (is it running?)", n.Name)
 			}

@@ -24,7 +24,7 @@ func AdminKubeconfig(ctx context.Context, p docker.Provider, name string) ([]byt
 		if n.APIPort != 0 && (port == 0 || n.Role == labels.RoleLoadBalancer) {
 			port = n.APIPort
 		}
-		if n.Role == "control-plane" && n.State == "running" && cp == nil {
+		if n.Role == labels.RoleControlPlane && n.State == "running" && cp == nil {
 			cp = &nodes[i]
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 // Kubectl returns the path of a kubectl of the cluster's own version (copied once from
@@ -21,7 +22,7 @@ func Kubectl(ctx context.Context, p docker.Provider, cluster, dir string) (kubec
 	}
 	var node docker.Node
 	for _, n := range nodes {
-		if n.Role == "control-plane" && n.State == "running" {
+		if n.Role == labels.RoleControlPlane && n.State == "running" {
 			node = n
 			break
 		}

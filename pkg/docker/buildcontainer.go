@@ -23,7 +23,7 @@ func (c *Client) RunBuildContainer(ctx context.Context, name, img string, sec Se
 	}
 	applySecurity(host, sec)
 	_, err := c.api.ContainerCreate(ctx,
-		&container.Config{Image: img, Entrypoint: []string{"sleep", "infinity"}, Labels: map[string]string{labels.Role: "builder"}},
+		&container.Config{Image: img, Entrypoint: []string{"sleep", "infinity"}, Labels: map[string]string{labels.Role: labels.RoleBuilder}},
 		host, nil, nil, name)
 	if err != nil {
 		return fmt.Errorf("create build container: %w", err)

@@ -10,7 +10,7 @@ import (
 
 func baseSpec() NodeSpec {
 	return NodeSpec{
-		Name: "lab-control-plane", Cluster: "lab", Role: "control-plane", Image: "kubelab/node:v1.37.2",
+		Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane, Image: "kubelab/node:v1.37.2",
 		Network: "kubelab", IP: "172.30.0.2",
 		Ports: []PortMapping{{ContainerPort: 6443, HostPort: 40001, ListenAddress: "127.0.0.1"}},
 	}

@@ -72,7 +72,7 @@ func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) 
 	}
 	var nodes []Node
 	for _, ct := range list {
-		if ct.Labels[labels.Role] == "probe" || len(ct.Names) == 0 {
+		if ct.Labels[labels.Role] == labels.RoleProbe || len(ct.Names) == 0 {
 			continue
 		}
 		n := Node{

@@ -20,7 +20,7 @@ func (c *Client) DetectSecurity(ctx context.Context, image string) (Security, er
 
 func (c *Client) detectSecurity(ctx context.Context, image string) (Security, error) {
 	resp, err := c.api.ContainerCreate(ctx,
-		&container.Config{Image: image, Entrypoint: []string{"/bin/true"}, Labels: map[string]string{labels.Role: "probe"}},
+		&container.Config{Image: image, Entrypoint: []string{"/bin/true"}, Labels: map[string]string{labels.Role: labels.RoleProbe}},
 		&container.HostConfig{Privileged: true, AutoRemove: false}, nil, nil, "")
 	if err != nil {
 		return Privileged, fmt.Errorf("probe container: %w", err)

@@ -28,3 +28,11 @@ const (
 	RoleWorker       = "worker"
 	RoleLoadBalancer = "external-load-balancer"
 )
+
+// Roles of the short-lived containers kubelab runs outside any cluster.
+const (
+	// RoleProbe is the container that finds out whether the daemon allows --privileged.
+	RoleProbe = "probe"
+	// RoleBuilder is a container an image builder runs commands in and commits.
+	RoleBuilder = "builder"
+)
