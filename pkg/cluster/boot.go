@@ -3,10 +3,12 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 )
@@ -46,21 +48,17 @@ func (c *creation) waitForNode(ctx context.Context, n node) error {
 	return nil
 }
 
-// retry runs f until it succeeds or ctx ends, backing off from 20 ms to 500 ms.
+// retry runs f until it succeeds or ctx ends, backing off from 20 ms to 500 ms, and
+// returns f's last error if ctx ends first.
 func retry(ctx context.Context, f func() error) error {
-	delay := 20 * time.Millisecond
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		if delay < 500*time.Millisecond {
-			delay *= 2
-		}
+	var last error
+	backoff := wait.Backoff{Duration: 20 * time.Millisecond, Factor: 2, Cap: 500 * time.Millisecond, Steps: math.MaxInt32}
+	err := backoff.DelayFunc().Until(ctx, true, true, func(context.Context) (bool, error) {
+		last = f()
+		return last == nil, nil
+	})
+	if err != nil && last != nil {
+		return last
 	}
+	return err
 }
