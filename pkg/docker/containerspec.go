@@ -51,8 +51,10 @@ func baseConfig(name, image, networkName, ip string, ports []PortMapping, given 
 		}
 		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: pm.ListenAddress, HostPort: hostPort})
 		if pm.ContainerPort == 6443 && pm.HostPort > 0 {
-			// Stopped containers report no ports: keep the API port where ListNodes finds it.
+			// Stopped containers report no ports: keep the API port and address where
+			// ListNodes finds them.
 			lbls[labels.APIPort] = hostPort
+			lbls[labels.APIAddress] = pm.ListenAddress
 		}
 	}
 	cfg := &container.Config{Hostname: name, Image: image, Labels: lbls, ExposedPorts: exposed}

@@ -29,7 +29,7 @@ func TestContainerConfigPrivileged(t *testing.T) {
 	if cfg.Hostname != spec.Name || cfg.Image != spec.Image || cfg.StopSignal != "SIGRTMIN+3" {
 		t.Errorf("config: %+v", cfg)
 	}
-	if cfg.Labels[labels.Cluster] != "lab" || cfg.Labels[labels.APIPort] != "40001" {
+	if cfg.Labels[labels.Cluster] != "lab" || cfg.Labels[labels.APIPort] != "40001" || cfg.Labels[labels.APIAddress] != "127.0.0.1" {
 		t.Errorf("labels: %v", cfg.Labels)
 	}
 	b := host.PortBindings["6443/tcp"]

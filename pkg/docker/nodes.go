@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,32 +73,9 @@ func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) 
 	}
 	var nodes []Node
 	for _, ct := range list {
-		if ct.Labels[labels.Role] == labels.RoleProbe || len(ct.Names) == 0 {
+		n, ok := nodeFromSummary(ct)
+		if !ok {
 			continue
-		}
-		n := Node{
-			Name:    strings.TrimPrefix(ct.Names[0], "/"),
-			Cluster: ct.Labels[labels.Cluster],
-			Role:    ct.Labels[labels.Role],
-			State:   ct.State,
-			Image:   ct.Image,
-		}
-		if ct.NetworkSettings != nil {
-			for _, ep := range ct.NetworkSettings.Networks {
-				if ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address != "" {
-					n.IP = ep.IPAMConfig.IPv4Address
-				} else if ep.IPAddress != "" {
-					n.IP = ep.IPAddress
-				}
-			}
-		}
-		for _, p := range ct.Ports {
-			if p.PrivatePort == 6443 && p.PublicPort != 0 {
-				n.APIPort = int(p.PublicPort)
-			}
-		}
-		if n.APIPort == 0 {
-			n.APIPort, _ = strconv.Atoi(ct.Labels[labels.APIPort])
 		}
 		if n.IP == "" && ct.State != "running" {
 			if info, err := c.api.ContainerInspect(ctx, ct.ID); err == nil && info.NetworkSettings != nil {
@@ -112,6 +90,51 @@ func (c *Client) ListNodes(ctx context.Context, cluster string) ([]Node, error) 
 	}
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
 	return nodes, nil
+}
+
+// nodeFromSummary reads a node from the daemon's container list entry; ok is false for
+// entries that are not nodes. A stopped container reports neither ports nor (for a fixed
+// address) its IP: the API server's port and address then come from the labels
+// baseConfig set, and ListNodes inspects the container for its IP.
+func nodeFromSummary(ct container.Summary) (n Node, ok bool) {
+	if ct.Labels[labels.Role] == labels.RoleProbe || len(ct.Names) == 0 {
+		return Node{}, false
+	}
+	n = Node{
+		Name:    strings.TrimPrefix(ct.Names[0], "/"),
+		Cluster: ct.Labels[labels.Cluster],
+		Role:    ct.Labels[labels.Role],
+		State:   ct.State,
+		Image:   ct.Image,
+	}
+	if ct.NetworkSettings != nil {
+		for _, ep := range ct.NetworkSettings.Networks {
+			if ep.IPAMConfig != nil && ep.IPAMConfig.IPv4Address != "" {
+				n.IP = ep.IPAMConfig.IPv4Address
+			} else if ep.IPAddress != "" {
+				n.IP = ep.IPAddress
+			}
+		}
+	}
+	for _, p := range ct.Ports {
+		if p.PrivatePort != 6443 || p.PublicPort == 0 {
+			continue
+		}
+		// A binding on all addresses is listed twice, as 0.0.0.0 and as ::; keep the IPv4 one.
+		if n.APIPort == 0 || (!isIPv4(n.APIAddress) && isIPv4(p.IP)) {
+			n.APIPort, n.APIAddress = int(p.PublicPort), p.IP
+		}
+	}
+	if n.APIPort == 0 {
+		n.APIPort, _ = strconv.Atoi(ct.Labels[labels.APIPort])
+		n.APIAddress = ct.Labels[labels.APIAddress]
+	}
+	return n, true
+}
+
+func isIPv4(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is4()
 }
 
 // DeleteNode removes a container and its volume; a missing one is not an error.

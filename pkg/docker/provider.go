@@ -77,7 +77,12 @@ type Node struct {
 	State   string `json:"state"` // running, exited, ...
 	IP      string `json:"ip"`
 	Image   string `json:"image"`
-	APIPort int    `json:"apiPort,omitempty"` // host port the API server is published on (control planes)
+	// APIPort is the host port the API server is published on (the control plane or load
+	// balancer that publishes it), and APIAddress the host address of that binding:
+	// "0.0.0.0" or "::" means every address, "" that it is unknown (a stopped node made
+	// before kubelab kept the address in a label).
+	APIPort    int    `json:"apiPort,omitempty"`
+	APIAddress string `json:"apiAddress,omitempty"`
 }
 
 // Network is the Docker network the nodes share.

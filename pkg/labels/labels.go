@@ -11,6 +11,9 @@ const (
 	Role = "io.kubelab.role"
 	// APIPort is the host port of the cluster's API server, kept so a stopped node reports it.
 	APIPort = "io.kubelab.api-port"
+	// APIAddress is the host address the API server's port is published on, kept for the
+	// same reason.
+	APIAddress = "io.kubelab.api-address"
 	// KubernetesVersion is the Kubernetes version a node image carries.
 	KubernetesVersion = "io.kubelab.kubernetes-version"
 	// Inputs is the hash of everything an image was built from.
