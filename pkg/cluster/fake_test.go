@@ -1,8 +1,9 @@
 package cluster
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -17,7 +18,7 @@ import (
 type fakeProvider struct {
 	mu         sync.Mutex
 	down       bool
-	images     map[string]string // ref → kubernetes version label
+	images     map[string]string // ref → its labels.KubernetesVersion ("" for none)
 	nodes      map[string]docker.Node
 	volumes    map[string]bool
 	network    bool
@@ -26,7 +27,27 @@ type fakeProvider struct {
 	files      map[string][]byte
 	createErr  error
 	lbBackends []string
+	copies     int // files copied out of nodes
 }
+
+// fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
+const fakeAdminConf = `apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster:
+    server: https://lab-control-plane:6443
+users:
+- name: kubernetes-admin
+  user:
+    token: fake-admin-token
+contexts:
+- name: kubernetes-admin@kubernetes
+  context:
+    cluster: kubernetes
+    user: kubernetes-admin
+current-context: kubernetes-admin@kubernetes
+`
 
 func newFake() *fakeProvider {
 	return &fakeProvider{
@@ -46,6 +67,9 @@ func (f *fakeProvider) Ping(context.Context) error {
 
 func (f *fakeProvider) ImageLabel(_ context.Context, ref, key string) (string, bool, error) {
 	v, ok := f.images[ref]
+	if key != labels.KubernetesVersion {
+		v = ""
+	}
 	return v, ok, nil
 }
 
@@ -76,7 +100,13 @@ func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error
 		return f.createErr // like the real client, which removes the volume it made
 	}
 	f.volumes[docker.VolumeName(spec.Name)] = true
-	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP}
+	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image}
+	for _, pm := range spec.Ports {
+		if pm.ContainerPort == 6443 {
+			n.APIPort, n.APIAddress = pm.HostPort, pm.ListenAddress
+		}
+	}
+	f.nodes[spec.Name] = n
 	return nil
 }
 
@@ -84,7 +114,8 @@ func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBal
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lbBackends = spec.Backends
-	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: labels.RoleLoadBalancer, State: "running", IP: spec.IP}
+	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: labels.RoleLoadBalancer, State: "running", IP: spec.IP,
+		Image: spec.Image, APIPort: spec.Port.HostPort, APIAddress: spec.Port.ListenAddress}
 	return nil
 }
 
@@ -115,6 +146,9 @@ func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts d
 	if strings.HasPrefix(line, "systemctl is-system-running") && opts.Stdout != nil {
 		_, _ = opts.Stdout.Write([]byte("running\n"))
 	}
+	if line == "cat /etc/kubernetes/admin.conf" && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte(fakeAdminConf))
+	}
 	return nil
 }
 
@@ -122,8 +156,27 @@ func (f *fakeProvider) SaveImages(_ context.Context, refs []string) (io.ReadClos
 	return io.NopCloser(strings.NewReader("archive of " + strings.Join(refs, ","))), nil
 }
 
-func (f *fakeProvider) CopyFromNode(context.Context, string, string) (io.ReadCloser, error) {
-	return nil, errors.New("not in the fake")
+// CopyFromNode serves only /usr/local/bin/kubectl, as a tar of a file naming its node.
+func (f *fakeProvider) CopyFromNode(_ context.Context, node, path string) (io.ReadCloser, error) {
+	if path != "/usr/local/bin/kubectl" {
+		return nil, fmt.Errorf("%s: not in the fake", path)
+	}
+	f.mu.Lock()
+	f.copies++
+	f.mu.Unlock()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	data := []byte("kubectl of " + node)
+	if err := tw.WriteHeader(&tar.Header{Name: "kubectl", Mode: 0o755, Size: int64(len(data))}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return io.NopCloser(&buf), nil
 }
 
 func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {

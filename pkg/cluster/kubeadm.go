@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"net"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeadm"
-	"github.com/kubelab/kubelab/pkg/kubeconfig"
 	"github.com/kubelab/kubelab/pkg/labels"
 )
 
@@ -24,6 +21,11 @@ func (c *creation) kubeadmConfig(n node) kubeadm.Config {
 	if c.ha() {
 		endpoint = c.loadBalancerName()
 		sans = []string{endpoint, c.lbIP}
+	}
+	// The host's kubeconfig names the API server by the address it is published on;
+	// kubeadm always adds 127.0.0.1, which also stands for a binding on every address.
+	if host := hostAPIAddress(c.cfg.Networking.APIServerAddress); host != "127.0.0.1" {
+		sans = append(sans, host)
 	}
 	return kubeadm.Config{
 		ClusterName:          c.cfg.Name,
@@ -66,12 +68,7 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	if err := c.p.Exec(ctx, first.name, args, docker.ExecOptions{}); err != nil {
 		return fmt.Errorf("kubeadm init failed: %w", err)
 	}
-	var admin strings.Builder
-	if err := c.p.Exec(ctx, first.name, []string{"cat", "/etc/kubernetes/admin.conf"}, docker.ExecOptions{Stdout: &admin}); err != nil {
-		return err
-	}
-	server := fmt.Sprintf("https://%s", net.JoinHostPort(c.cfg.Networking.APIServerAddress, fmt.Sprint(c.apiPort)))
-	if c.kubeconfig, err = kubeconfig.ForCluster([]byte(admin.String()), c.cfg.Name, server); err != nil {
+	if c.kubeconfig, err = hostKubeconfig(ctx, c.p, c.cfg.Name, first.name, c.cfg.Networking.APIServerAddress, c.apiPort); err != nil {
 		return err
 	}
 	c.restConfig, c.client, err = clientFor(c.kubeconfig)

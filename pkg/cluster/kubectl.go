@@ -14,7 +14,8 @@ import (
 )
 
 // Kubectl returns the path of a kubectl of the cluster's own version (copied once from
-// a node into dir) and a kubeconfig file for the cluster next to it.
+// a node into dir, kept per Kubernetes version) and a kubeconfig file for the cluster
+// next to it.
 func Kubectl(ctx context.Context, p docker.Provider, cluster, dir string) (kubectl, kubeconfigPath string, err error) {
 	nodes, err := Nodes(ctx, p, cluster)
 	if err != nil {
@@ -30,8 +31,10 @@ func Kubectl(ctx context.Context, p docker.Provider, cluster, dir string) (kubec
 	if node.Name == "" {
 		return "", "", fmt.Errorf("cluster %s has no running control plane", cluster)
 	}
-	// The node image's name says its Kubernetes version (kubelab/node:v1.37.2).
-	version := node.Image[strings.LastIndex(node.Image, ":")+1:]
+	version, err := nodeVersion(ctx, p, cluster, node.Image)
+	if err != nil {
+		return "", "", err
+	}
 	kubectl = filepath.Join(dir, "kubectl-"+strings.NewReplacer("/", "_", "@", "_").Replace(version), "kubectl")
 	if _, err := os.Stat(kubectl); err != nil {
 		if err := copyBinary(ctx, p, node.Name, "/usr/local/bin/kubectl", kubectl); err != nil {
@@ -49,6 +52,23 @@ func Kubectl(ctx context.Context, p docker.Provider, cluster, dir string) (kubec
 	return kubectl, kubeconfigPath, nil
 }
 
+// nodeVersion is the Kubernetes version a cluster's node image carries in its label.
+func nodeVersion(ctx context.Context, p docker.Provider, cluster, image string) (string, error) {
+	version, exists, err := p.ImageLabel(ctx, image, labels.KubernetesVersion)
+	if err != nil {
+		return "", err
+	}
+	if !exists {
+		return "", fmt.Errorf("cannot tell the Kubernetes version of cluster %s: its node image %s is no longer in Docker", cluster, image)
+	}
+	if version == "" {
+		return "", fmt.Errorf("cannot tell the Kubernetes version of cluster %s: its node image %s has no %s label", cluster, image, labels.KubernetesVersion)
+	}
+	return version, nil
+}
+
+// copyBinary copies the file src of a node to dst on the host, made executable; dst
+// appears whole or not at all.
 func copyBinary(ctx context.Context, p docker.Provider, node, src, dst string) error {
 	rc, err := p.CopyFromNode(ctx, node, src)
 	if err != nil {
