@@ -1,6 +1,3 @@
-// Package docker is kubelab's only door to the container runtime: node containers, their
-// network and volumes, exec, and the image operations the node-image builder needs.
-// Everything goes through the Docker Engine API (Go SDK); nothing shells out to the CLI.
 package docker
 
 import (
