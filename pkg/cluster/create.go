@@ -64,7 +64,8 @@ type creation struct {
 	merged     bool // the kubeconfig file holds this cluster's entries
 }
 
-// Create boots a cluster. The steps below are the whole story of a create, in order.
+// Create boots a cluster. The steps below are the whole story of a create, in order (the
+// kubeadm steps are in kubeadm.go, the boot wait in boot.go).
 // If a step fails, everything made so far is removed, unless opts.Retain.
 func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOptions) (err error) {
 	cfg := opts.Config

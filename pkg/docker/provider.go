@@ -30,7 +30,7 @@ func (s Security) String() string {
 type PortMapping struct {
 	ContainerPort int
 	HostPort      int
-	ListenAddress string // "127.0.0.1" for the API server
+	ListenAddress string // host address; "" or "0.0.0.0" binds every address
 	Protocol      string // tcp (default), udp or sctp
 }
 
