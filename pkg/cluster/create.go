@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 	"time"
@@ -65,7 +64,8 @@ type creation struct {
 	merged     bool // the kubeconfig file holds this cluster's entries
 }
 
-// Create boots a cluster. The steps below are the whole story of a create, in order.
+// Create boots a cluster. The steps below are the whole story of a create, in order (the
+// kubeadm steps are in kubeadm.go, the boot wait in boot.go).
 // If a step fails, everything made so far is removed, unless opts.Retain.
 func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOptions) (err error) {
 	cfg := opts.Config
@@ -227,103 +227,6 @@ func (c *creation) startNodes(ctx context.Context) error {
 	return g.Wait()
 }
 
-// waitForBoot waits until systemd finished booting each node and containerd answers.
-func (c *creation) waitForBoot(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	g, ctx := errgroup.WithContext(ctx)
-	for _, n := range c.nodes {
-		g.Go(func() error { return c.waitForNode(ctx, n) })
-	}
-	return g.Wait()
-}
-
-func (c *creation) waitForNode(ctx context.Context, n node) error {
-	// is-system-running --wait blocks until boot is over; it fails while systemd's own
-	// socket is not up yet, in the first milliseconds.
-	err := retry(ctx, func() error {
-		var out strings.Builder
-		err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
-		state := strings.TrimSpace(out.String())
-		if state == "running" || state == "degraded" {
-			return nil
-		}
-		if err == nil {
-			err = fmt.Errorf("systemd state %q", state)
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", n.name, err, n.name)
-	}
-	if err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
-		return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", n.name, err, n.name)
-	}
-	return nil
-}
-
-func (c *creation) kubeadmConfig(n node) kubeadm.Config {
-	// Every node reaches the API server by a name Docker's DNS resolves: the first control
-	// plane, or the load balancer in front of all of them.
-	endpoint := c.nodes[0].name
-	sans := []string{c.nodes[0].name, c.nodes[0].ip}
-	if c.ha() {
-		endpoint = c.loadBalancerName()
-		sans = []string{endpoint, c.lbIP}
-	}
-	return kubeadm.Config{
-		ClusterName:          c.cfg.Name,
-		KubernetesVersion:    c.version,
-		NodeName:             n.name,
-		NodeIP:               n.ip,
-		ControlPlaneEndpoint: endpoint + ":6443",
-		CertSANs:             sans,
-		CertificateKey:       c.certificateKey,
-		NodeLabels:           n.spec.Labels,
-		PodSubnet:            c.cfg.Networking.PodSubnet,
-		ServiceSubnet:        c.cfg.Networking.ServiceSubnet,
-		DNSDomain:            c.cfg.Networking.DNSDomain,
-		Token:                c.token,
-		Schedulable:          len(c.nodes) == 1,
-	}
-}
-
-const kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
-
-// kubeadmInit bootstraps the first control plane and connects to its API server.
-func (c *creation) kubeadmInit(ctx context.Context) error {
-	first := c.nodes[0]
-	data, err := kubeadm.InitConfig(c.kubeadmConfig(first))
-	if err == nil {
-		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.p.WriteFile(ctx, first.name, kubeadmConfigPath, data, 0o600); err != nil {
-		return err
-	}
-	args := []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}
-	if c.ha() {
-		// Joining control planes fetch the CA and keys from the cluster, encrypted with the
-		// certificate key.
-		args = append(args, "--upload-certs")
-	}
-	if err := c.p.Exec(ctx, first.name, args, docker.ExecOptions{}); err != nil {
-		return fmt.Errorf("kubeadm init failed: %w", err)
-	}
-	var admin strings.Builder
-	if err := c.p.Exec(ctx, first.name, []string{"cat", "/etc/kubernetes/admin.conf"}, docker.ExecOptions{Stdout: &admin}); err != nil {
-		return err
-	}
-	server := fmt.Sprintf("https://%s", net.JoinHostPort(c.cfg.Networking.APIServerAddress, fmt.Sprint(c.apiPort)))
-	if c.kubeconfig, err = kubeconfig.ForCluster([]byte(admin.String()), c.cfg.Name, server); err != nil {
-		return err
-	}
-	c.restConfig, c.client, err = clientFor(c.kubeconfig)
-	return err
-}
-
 // installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
 // configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
@@ -365,43 +268,6 @@ func (c *creation) installAddons(ctx context.Context) error {
 	return nil
 }
 
-// joinControlPlanes joins the other control planes one at a time: each adds an etcd
-// member, and etcd grows safely one member at a time.
-func (c *creation) joinControlPlanes(ctx context.Context) error {
-	for _, n := range c.role(labels.RoleControlPlane)[1:] {
-		if err := c.join(ctx, n, true); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// joinWorkers joins every worker at once.
-func (c *creation) joinWorkers(ctx context.Context) error {
-	g, ctx := errgroup.WithContext(ctx)
-	for _, n := range c.role(labels.RoleWorker) {
-		g.Go(func() error { return c.join(ctx, n, false) })
-	}
-	return g.Wait()
-}
-
-func (c *creation) join(ctx context.Context, n node, controlPlane bool) error {
-	data, err := kubeadm.JoinConfig(c.kubeadmConfig(n), controlPlane)
-	if err == nil {
-		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
-	}
-	if err != nil {
-		return err
-	}
-	if err := c.p.WriteFile(ctx, n.name, kubeadmConfigPath, data, 0o600); err != nil {
-		return err
-	}
-	if err := c.p.Exec(ctx, n.name, []string{"kubeadm", "join", "--config=" + kubeadmConfigPath}, docker.ExecOptions{}); err != nil {
-		return fmt.Errorf("kubeadm join of node %s failed: %w", n.name, err)
-	}
-	return nil
-}
-
 func (c *creation) exportKubeconfig(context.Context) error {
 	path := kubeconfig.Path(c.opts.Kubeconfig)
 	c.merged = true // a failed merge may still have left entries: the rollback checks
@@ -432,47 +298,4 @@ func (c *creation) rollback(st *ui.Status) {
 	st.Start("Removing what was created")
 	_, err := deleteCluster(ctx, c.p, c.cfg.Name, c.merged, c.opts.Kubeconfig)
 	st.End(err)
-}
-
-// freePort asks the kernel for a free TCP port on addr. The port is fixed in the node's
-// configuration so that the kubeconfig stays valid across restarts.
-func freePort(addr string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", addr, err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// bootstrapToken makes a kubeadm bootstrap token: [a-z0-9]{6}.[a-z0-9]{16}.
-func bootstrapToken() (string, error) {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 22)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b[:6]) + "." + string(b[6:]), nil
-}
-
-// retry runs f until it succeeds or ctx ends, backing off from 20 ms to 500 ms.
-func retry(ctx context.Context, f func() error) error {
-	delay := 20 * time.Millisecond
-	for {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(delay):
-		}
-		if delay < 500*time.Millisecond {
-			delay *= 2
-		}
-	}
 }

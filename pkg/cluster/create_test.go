@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kubelab/kubelab/pkg/config"
@@ -14,126 +12,6 @@ import (
 	"github.com/kubelab/kubelab/pkg/labels"
 	"github.com/kubelab/kubelab/pkg/ui"
 )
-
-// fakeProvider records what the create flow asks of Docker.
-type fakeProvider struct {
-	mu         sync.Mutex
-	down       bool
-	images     map[string]string // ref → kubernetes version label
-	nodes      map[string]docker.Node
-	volumes    map[string]bool
-	network    bool
-	execFail   string // fail the first exec whose command starts with this
-	execs      []string
-	files      map[string][]byte
-	createErr  error
-	lbBackends []string
-}
-
-func newFake() *fakeProvider {
-	return &fakeProvider{
-		images:  map[string]string{"kubelab/node:v1.37.2": "v1.37.2"},
-		nodes:   map[string]docker.Node{},
-		volumes: map[string]bool{},
-		files:   map[string][]byte{},
-	}
-}
-
-func (f *fakeProvider) Ping(context.Context) error {
-	if f.down {
-		return docker.ErrDaemonUnreachable
-	}
-	return nil
-}
-
-func (f *fakeProvider) ImageLabel(_ context.Context, ref, key string) (string, bool, error) {
-	v, ok := f.images[ref]
-	return v, ok, nil
-}
-
-func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security, error) {
-	return docker.Capabilities, nil
-}
-
-func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
-	f.network = true
-	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
-}
-
-func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
-	if len(f.nodes) == 0 {
-		f.network = false
-	}
-	return nil
-}
-
-func (f *fakeProvider) FreeIP(_ context.Context, _ docker.Network, taken []string) (string, error) {
-	return fmt.Sprintf("172.30.0.%d", 2+len(taken)+len(f.nodes)), nil
-}
-
-func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.createErr != nil {
-		return f.createErr // like the real client, which removes the volume it made
-	}
-	f.volumes[docker.VolumeName(spec.Name)] = true
-	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP}
-	return nil
-}
-
-func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBalancerSpec) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lbBackends = spec.Backends
-	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: labels.RoleLoadBalancer, State: "running", IP: spec.IP}
-	return nil
-}
-
-func (f *fakeProvider) ListNodes(_ context.Context, cluster string) ([]docker.Node, error) {
-	var out []docker.Node
-	for _, n := range f.nodes {
-		if cluster == "" || n.Cluster == cluster {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-func (f *fakeProvider) DeleteNode(_ context.Context, name string) error {
-	delete(f.nodes, name)
-	delete(f.volumes, docker.VolumeName(name))
-	return nil
-}
-
-func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
-	line := strings.Join(cmd, " ")
-	f.mu.Lock()
-	f.execs = append(f.execs, node+": "+line)
-	f.mu.Unlock()
-	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
-		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
-	}
-	if strings.HasPrefix(line, "systemctl is-system-running") && opts.Stdout != nil {
-		_, _ = opts.Stdout.Write([]byte("running\n"))
-	}
-	return nil
-}
-
-func (f *fakeProvider) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("archive of " + strings.Join(refs, ","))), nil
-}
-
-func (f *fakeProvider) CopyFromNode(context.Context, string, string) (io.ReadCloser, error) {
-	return nil, errors.New("not in the fake")
-}
-
-func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.files[node+":"+path] = data
-	return nil
-}
 
 func createOpts(t *testing.T, name string) CreateOptions {
 	cfg := config.Default()
@@ -152,7 +30,7 @@ func TestCreateRefusesWithoutCreatingAnything(t *testing.T) {
 			"kubelab build node-image"},
 		"bad name": {func(f *fakeProvider, o *CreateOptions) { o.Config.Name = "Bad_Name" }, "not allowed"},
 		"name exists": {func(f *fakeProvider, _ *CreateOptions) {
-			f.nodes["lab-control-plane"] = docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+			f.nodes["lab-control-plane"] = docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane}
 		}, "already exists"},
 	}
 	for name, tc := range cases {
@@ -177,7 +55,7 @@ func TestCreateRefusesWithoutCreatingAnything(t *testing.T) {
 
 func TestExistingClusterIsNotRolledBack(t *testing.T) {
 	f := newFake()
-	existing := docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: "control-plane"}
+	existing := docker.Node{Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane}
 	f.nodes[existing.Name] = existing
 	if err := Create(context.Background(), f, ui.Discard(), createOpts(t, "lab")); err == nil {
 		t.Fatal("created a cluster over an existing one")
@@ -224,16 +102,6 @@ func TestRetainKeepsNodes(t *testing.T) {
 	}
 	if _, ok := f.nodes["lab-control-plane"]; !ok {
 		t.Error("--retain did not keep the node")
-	}
-}
-
-func TestBootstrapToken(t *testing.T) {
-	tok, err := bootstrapToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tok) != 23 || tok[6] != '.' || strings.Trim(tok, "abcdefghijklmnopqrstuvwxyz0123456789.") != "" {
-		t.Errorf("token %q does not match [a-z0-9]{6}.[a-z0-9]{16}", tok)
 	}
 }
 

@@ -1,5 +1,3 @@
-// Package cluster creates, lists and deletes kubelab clusters: the ordered steps of a
-// create, node naming, readiness waits, and rollback.
 package cluster
 
 import (

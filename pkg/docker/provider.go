@@ -1,6 +1,3 @@
-// Package docker is kubelab's only door to the container runtime: node containers, their
-// network and volumes, exec, and the image operations the node-image builder needs.
-// Everything goes through the Docker Engine API (Go SDK); nothing shells out to the CLI.
 package docker
 
 import (
@@ -33,7 +30,7 @@ func (s Security) String() string {
 type PortMapping struct {
 	ContainerPort int
 	HostPort      int
-	ListenAddress string // "127.0.0.1" for the API server
+	ListenAddress string // host address; "" or "0.0.0.0" binds every address
 	Protocol      string // tcp (default), udp or sctp
 }
 
@@ -77,7 +74,12 @@ type Node struct {
 	State   string `json:"state"` // running, exited, ...
 	IP      string `json:"ip"`
 	Image   string `json:"image"`
-	APIPort int    `json:"apiPort,omitempty"` // host port the API server is published on (control planes)
+	// APIPort is the host port the API server is published on (the control plane or load
+	// balancer that publishes it), and APIAddress the host address of that binding:
+	// "0.0.0.0" or "::" means every address, "" that it is unknown (a stopped node made
+	// before kubelab kept the address in a label).
+	APIPort    int    `json:"apiPort,omitempty"`
+	APIAddress string `json:"apiAddress,omitempty"`
 }
 
 // Network is the Docker network the nodes share.

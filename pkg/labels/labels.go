@@ -11,6 +11,9 @@ const (
 	Role = "io.kubelab.role"
 	// APIPort is the host port of the cluster's API server, kept so a stopped node reports it.
 	APIPort = "io.kubelab.api-port"
+	// APIAddress is the host address the API server's port is published on, kept for the
+	// same reason.
+	APIAddress = "io.kubelab.api-address"
 	// KubernetesVersion is the Kubernetes version a node image carries.
 	KubernetesVersion = "io.kubelab.kubernetes-version"
 	// Inputs is the hash of everything an image was built from.
@@ -27,4 +30,12 @@ const (
 	RoleControlPlane = "control-plane"
 	RoleWorker       = "worker"
 	RoleLoadBalancer = "external-load-balancer"
+)
+
+// Roles of the short-lived containers kubelab runs outside any cluster.
+const (
+	// RoleProbe is the container that finds out whether the daemon allows --privileged.
+	RoleProbe = "probe"
+	// RoleBuilder is a container an image builder runs commands in and commits.
+	RoleBuilder = "builder"
 )

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"net/netip"
 	"testing"
 
 	"github.com/docker/docker/api/types/mount"
@@ -11,7 +10,7 @@ import (
 
 func baseSpec() NodeSpec {
 	return NodeSpec{
-		Name: "lab-control-plane", Cluster: "lab", Role: "control-plane", Image: "kubelab/node:v1.37.2",
+		Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane, Image: "kubelab/node:v1.37.2",
 		Network: "kubelab", IP: "172.30.0.2",
 		Ports: []PortMapping{{ContainerPort: 6443, HostPort: 40001, ListenAddress: "127.0.0.1"}},
 	}
@@ -30,7 +29,7 @@ func TestContainerConfigPrivileged(t *testing.T) {
 	if cfg.Hostname != spec.Name || cfg.Image != spec.Image || cfg.StopSignal != "SIGRTMIN+3" {
 		t.Errorf("config: %+v", cfg)
 	}
-	if cfg.Labels[labels.Cluster] != "lab" || cfg.Labels[labels.APIPort] != "40001" {
+	if cfg.Labels[labels.Cluster] != "lab" || cfg.Labels[labels.APIPort] != "40001" || cfg.Labels[labels.APIAddress] != "127.0.0.1" {
 		t.Errorf("labels: %v", cfg.Labels)
 	}
 	b := host.PortBindings["6443/tcp"]
@@ -90,15 +89,6 @@ func TestContainerConfigRejectsBadProtocol(t *testing.T) {
 	spec.Ports = []PortMapping{{ContainerPort: 80, Protocol: "icmp"}}
 	if _, _, _, err := containerConfig(spec, nil); err == nil {
 		t.Error("accepted protocol icmp")
-	}
-}
-
-func TestUpperHalf(t *testing.T) {
-	cases := map[string]string{"172.30.0.0/16": "172.30.128.0/17", "192.168.240.0/20": "192.168.248.0/21"}
-	for in, want := range cases {
-		if got := upperHalf(netip.MustParsePrefix(in)).String(); got != want {
-			t.Errorf("upperHalf(%s) = %s, want %s", in, got, want)
-		}
 	}
 }
 

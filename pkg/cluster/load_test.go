@@ -11,10 +11,10 @@ import (
 
 func TestPickNodes(t *testing.T) {
 	all := []docker.Node{
-		{Name: "lab-control-plane", Role: "control-plane", State: "running"},
+		{Name: "lab-control-plane", Role: labels.RoleControlPlane, State: "running"},
 		{Name: "lab-external-load-balancer", Role: labels.RoleLoadBalancer, State: "running"},
-		{Name: "lab-worker", Role: "worker", State: "running"},
-		{Name: "lab-worker2", Role: "worker", State: "exited"},
+		{Name: "lab-worker", Role: labels.RoleWorker, State: "running"},
+		{Name: "lab-worker2", Role: labels.RoleWorker, State: "exited"},
 	}
 	got, err := pickNodes(all, nil)
 	if err != nil || !reflect.DeepEqual(got, []string{"lab-control-plane", "lab-worker"}) {

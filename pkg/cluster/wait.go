@@ -13,24 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
-	api "k8s.io/client-go/tools/clientcmd/api"
 	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/kubelab/kubelab/pkg/addons"
 )
-
-func clientFor(kc *api.Config) (*rest.Config, kubernetes.Interface, error) {
-	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	rc.UserAgent = "kubelab"
-	cs, err := kubernetes.NewForConfig(rc)
-	return rc, cs, err
-}
 
 // waitUntil watches the objects a ListWatch yields and returns once done, given all of
 // them, says yes. On timeout the error says what was still missing.

@@ -1,0 +1,187 @@
+package cluster
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/labels"
+)
+
+// fakeProvider is an in-memory Docker for every test of the package: it records what
+// the cluster flows ask of it.
+type fakeProvider struct {
+	mu         sync.Mutex
+	down       bool
+	images     map[string]string // ref → its labels.KubernetesVersion ("" for none)
+	nodes      map[string]docker.Node
+	volumes    map[string]bool
+	network    bool
+	execFail   string // fail the first exec whose command starts with this
+	execs      []string
+	files      map[string][]byte
+	createErr  error
+	lbBackends []string
+	copies     int // files copied out of nodes
+}
+
+// fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
+const fakeAdminConf = `apiVersion: v1
+kind: Config
+clusters:
+- name: kubernetes
+  cluster:
+    server: https://lab-control-plane:6443
+users:
+- name: kubernetes-admin
+  user:
+    token: fake-admin-token
+contexts:
+- name: kubernetes-admin@kubernetes
+  context:
+    cluster: kubernetes
+    user: kubernetes-admin
+current-context: kubernetes-admin@kubernetes
+`
+
+func newFake() *fakeProvider {
+	return &fakeProvider{
+		images:  map[string]string{"kubelab/node:v1.37.2": "v1.37.2"},
+		nodes:   map[string]docker.Node{},
+		volumes: map[string]bool{},
+		files:   map[string][]byte{},
+	}
+}
+
+func (f *fakeProvider) Ping(context.Context) error {
+	if f.down {
+		return docker.ErrDaemonUnreachable
+	}
+	return nil
+}
+
+func (f *fakeProvider) ImageLabel(_ context.Context, ref, key string) (string, bool, error) {
+	v, ok := f.images[ref]
+	if key != labels.KubernetesVersion {
+		v = ""
+	}
+	return v, ok, nil
+}
+
+func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security, error) {
+	return docker.Capabilities, nil
+}
+
+func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
+	f.network = true
+	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
+}
+
+func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
+	if len(f.nodes) == 0 {
+		f.network = false
+	}
+	return nil
+}
+
+func (f *fakeProvider) FreeIP(_ context.Context, _ docker.Network, taken []string) (string, error) {
+	return fmt.Sprintf("172.30.0.%d", 2+len(taken)+len(f.nodes)), nil
+}
+
+func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.createErr != nil {
+		return f.createErr // like the real client, which removes the volume it made
+	}
+	f.volumes[docker.VolumeName(spec.Name)] = true
+	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image}
+	for _, pm := range spec.Ports {
+		if pm.ContainerPort == 6443 {
+			n.APIPort, n.APIAddress = pm.HostPort, pm.ListenAddress
+		}
+	}
+	f.nodes[spec.Name] = n
+	return nil
+}
+
+func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBalancerSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lbBackends = spec.Backends
+	f.nodes[spec.Name] = docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: labels.RoleLoadBalancer, State: "running", IP: spec.IP,
+		Image: spec.Image, APIPort: spec.Port.HostPort, APIAddress: spec.Port.ListenAddress}
+	return nil
+}
+
+func (f *fakeProvider) ListNodes(_ context.Context, cluster string) ([]docker.Node, error) {
+	var out []docker.Node
+	for _, n := range f.nodes {
+		if cluster == "" || n.Cluster == cluster {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeProvider) DeleteNode(_ context.Context, name string) error {
+	delete(f.nodes, name)
+	delete(f.volumes, docker.VolumeName(name))
+	return nil
+}
+
+func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
+	line := strings.Join(cmd, " ")
+	f.mu.Lock()
+	f.execs = append(f.execs, node+": "+line)
+	f.mu.Unlock()
+	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
+		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
+	}
+	if strings.HasPrefix(line, "systemctl is-system-running") && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte("running\n"))
+	}
+	if line == "cat /etc/kubernetes/admin.conf" && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte(fakeAdminConf))
+	}
+	return nil
+}
+
+func (f *fakeProvider) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("archive of " + strings.Join(refs, ","))), nil
+}
+
+// CopyFromNode serves only /usr/local/bin/kubectl, as a tar of a file naming its node.
+func (f *fakeProvider) CopyFromNode(_ context.Context, node, path string) (io.ReadCloser, error) {
+	if path != "/usr/local/bin/kubectl" {
+		return nil, fmt.Errorf("%s: not in the fake", path)
+	}
+	f.mu.Lock()
+	f.copies++
+	f.mu.Unlock()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	data := []byte("kubectl of " + node)
+	if err := tw.WriteHeader(&tar.Header{Name: "kubectl", Mode: 0o755, Size: int64(len(data))}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return io.NopCloser(&buf), nil
+}
+
+func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []byte, _ int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.files[node+":"+path] = data
+	return nil
+}

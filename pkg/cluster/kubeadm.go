@@ -1,0 +1,126 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kubelab/kubelab/pkg/docker"
+	"github.com/kubelab/kubelab/pkg/kubeadm"
+	"github.com/kubelab/kubelab/pkg/labels"
+)
+
+// kubeadmConfig is what kubeadm init and join need to know about node n.
+func (c *creation) kubeadmConfig(n node) kubeadm.Config {
+	// Every node reaches the API server by a name Docker's DNS resolves: the first control
+	// plane, or the load balancer in front of all of them.
+	endpoint := c.nodes[0].name
+	sans := []string{c.nodes[0].name, c.nodes[0].ip}
+	if c.ha() {
+		endpoint = c.loadBalancerName()
+		sans = []string{endpoint, c.lbIP}
+	}
+	// The host's kubeconfig names the API server by the address it is published on;
+	// kubeadm always adds 127.0.0.1, which also stands for a binding on every address.
+	if host := hostAPIAddress(c.cfg.Networking.APIServerAddress); host != "127.0.0.1" {
+		sans = append(sans, host)
+	}
+	return kubeadm.Config{
+		ClusterName:          c.cfg.Name,
+		KubernetesVersion:    c.version,
+		NodeName:             n.name,
+		NodeIP:               n.ip,
+		ControlPlaneEndpoint: endpoint + ":6443",
+		CertSANs:             sans,
+		CertificateKey:       c.certificateKey,
+		NodeLabels:           n.spec.Labels,
+		PodSubnet:            c.cfg.Networking.PodSubnet,
+		ServiceSubnet:        c.cfg.Networking.ServiceSubnet,
+		DNSDomain:            c.cfg.Networking.DNSDomain,
+		Token:                c.token,
+		Schedulable:          len(c.nodes) == 1,
+	}
+}
+
+const kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
+
+// kubeadmInit bootstraps the first control plane and connects to its API server.
+func (c *creation) kubeadmInit(ctx context.Context) error {
+	first := c.nodes[0]
+	data, err := kubeadm.InitConfig(c.kubeadmConfig(first))
+	if err == nil {
+		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.p.WriteFile(ctx, first.name, kubeadmConfigPath, data, 0o600); err != nil {
+		return err
+	}
+	args := []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}
+	if c.ha() {
+		// Joining control planes fetch the CA and keys from the cluster, encrypted with the
+		// certificate key.
+		args = append(args, "--upload-certs")
+	}
+	if err := c.p.Exec(ctx, first.name, args, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("kubeadm init failed: %w", err)
+	}
+	if c.kubeconfig, err = hostKubeconfig(ctx, c.p, c.cfg.Name, first.name, c.cfg.Networking.APIServerAddress, c.apiPort); err != nil {
+		return err
+	}
+	c.restConfig, c.client, err = clientFor(c.kubeconfig)
+	return err
+}
+
+// joinControlPlanes joins the other control planes one at a time: each adds an etcd
+// member, and etcd grows safely one member at a time.
+func (c *creation) joinControlPlanes(ctx context.Context) error {
+	for _, n := range c.role(labels.RoleControlPlane)[1:] {
+		if err := c.join(ctx, n, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// joinWorkers joins every worker at once.
+func (c *creation) joinWorkers(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, n := range c.role(labels.RoleWorker) {
+		g.Go(func() error { return c.join(ctx, n, false) })
+	}
+	return g.Wait()
+}
+
+func (c *creation) join(ctx context.Context, n node, controlPlane bool) error {
+	data, err := kubeadm.JoinConfig(c.kubeadmConfig(n), controlPlane)
+	if err == nil {
+		data, err = kubeadm.Patch(data, c.cfg.KubeadmConfigPatches)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.p.WriteFile(ctx, n.name, kubeadmConfigPath, data, 0o600); err != nil {
+		return err
+	}
+	if err := c.p.Exec(ctx, n.name, []string{"kubeadm", "join", "--config=" + kubeadmConfigPath}, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("kubeadm join of node %s failed: %w", n.name, err)
+	}
+	return nil
+}
+
+// bootstrapToken makes a kubeadm bootstrap token: [a-z0-9]{6}.[a-z0-9]{16}.
+func bootstrapToken() (string, error) {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 22)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b[:6]) + "." + string(b[6:]), nil
+}

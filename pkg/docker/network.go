@@ -1,0 +1,196 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/kubelab/kubelab/pkg/labels"
+)
+
+// Candidate subnets for the kubelab network, tried in order until one overlaps nothing.
+// An explicit subnet is what lets nodes have fixed addresses.
+var candidateSubnets = func() []string {
+	var s []string
+	for i := 30; i >= 18; i-- {
+		s = append(s, fmt.Sprintf("172.%d.0.0/16", i))
+	}
+	for i := 240; i >= 160; i -= 16 {
+		s = append(s, fmt.Sprintf("192.168.%d.0/20", i))
+	}
+	return s
+}()
+
+// EnsureNetwork returns the named bridge network, creating it on the first free
+// candidate subnet if it does not exist.
+func (c *Client) EnsureNetwork(ctx context.Context, name string) (Network, error) {
+	if n, err := c.inspectNetwork(ctx, name); err == nil {
+		return n, nil
+	} else if !cerrdefs.IsNotFound(err) {
+		return Network{}, err
+	}
+	used, err := c.usedSubnets(ctx)
+	if err != nil {
+		return Network{}, err
+	}
+	var lastErr error
+	for _, cidr := range candidateSubnets {
+		p := netip.MustParsePrefix(cidr)
+		if overlapsAny(p, used) {
+			continue
+		}
+		gw := p.Addr().Next()
+		// Docker hands out dynamic addresses only from the upper half of the subnet; kubelab
+		// gives nodes fixed addresses from the lower half, so the two never collide.
+		upper := upperHalf(p)
+		_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
+			Driver: "bridge",
+			IPAM:   &network.IPAM{Config: []network.IPAMConfig{{Subnet: cidr, IPRange: upper.String(), Gateway: gw.String()}}},
+			Labels: map[string]string{labels.Cluster: ""},
+			Options: map[string]string{
+				// Nodes reach the outside world (apt mirrors, the host) through NAT.
+				"com.docker.network.bridge.enable_ip_masquerade": "true",
+			},
+		})
+		if err == nil {
+			return c.inspectNetwork(ctx, name)
+		}
+		if cerrdefs.IsConflict(err) || strings.Contains(err.Error(), "already exists") {
+			return c.inspectNetwork(ctx, name) // created concurrently by another kubelab
+		}
+		lastErr = err
+		if !strings.Contains(err.Error(), "overlap") {
+			return Network{}, fmt.Errorf("create network %s: %w", name, err)
+		}
+	}
+	return Network{}, fmt.Errorf("create network %s: no free subnet among the candidates: %v", name, lastErr)
+}
+
+func upperHalf(p netip.Prefix) netip.Prefix {
+	a := p.Addr().As4()
+	bits := p.Bits() + 1
+	hostBits := 32 - bits
+	// set the highest host bit of the original prefix
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	v |= 1 << hostBits
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
+}
+
+func overlapsAny(p netip.Prefix, used []netip.Prefix) bool {
+	for _, u := range used {
+		if p.Overlaps(u) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) usedSubnets(ctx context.Context) ([]netip.Prefix, error) {
+	nets, err := c.api.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	var used []netip.Prefix
+	for _, n := range nets {
+		for _, cfg := range n.IPAM.Config {
+			if p, err := netip.ParsePrefix(cfg.Subnet); err == nil {
+				used = append(used, p)
+			}
+		}
+	}
+	return used, nil
+}
+
+func (c *Client) inspectNetwork(ctx context.Context, name string) (Network, error) {
+	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
+	if err != nil {
+		return Network{}, err
+	}
+	out := Network{Name: n.Name}
+	for _, cfg := range n.IPAM.Config {
+		if p, err := netip.ParsePrefix(cfg.Subnet); err == nil && p.Addr().Is4() {
+			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
+		}
+	}
+	if out.Subnet == "" {
+		return out, fmt.Errorf("network %s has no IPv4 subnet of its own; remove it (docker network rm %s) and retry", name, name)
+	}
+	return out, nil
+}
+
+// RemoveNetworkIfUnused removes the network once no container, running or stopped
+// kubelab node, is on it.
+func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
+	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
+	if cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(n.Containers) > 0 {
+		return nil
+	}
+	// Stopped kubelab nodes are not in n.Containers but still hold fixed addresses here.
+	nodes, err := c.ListNodes(ctx, "")
+	if err != nil || len(nodes) > 0 {
+		return err
+	}
+	if err := c.api.NetworkRemove(ctx, name); err != nil && !cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("remove network %s: %w", name, err)
+	}
+	return nil
+}
+
+// FreeIP picks the lowest address of the subnet's lower half that no container on the
+// network (running or stopped) holds and that is not in taken.
+func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string, error) {
+	p, err := netip.ParsePrefix(nw.Subnet)
+	if err != nil {
+		return "", fmt.Errorf("network %s: bad subnet %q", nw.Name, nw.Subnet)
+	}
+	busy := map[string]bool{nw.Gateway: true}
+	for _, t := range taken {
+		busy[t] = true
+	}
+	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true})
+	if err != nil {
+		return "", fmt.Errorf("list containers: %w", err)
+	}
+	for _, ct := range list {
+		if ct.NetworkSettings == nil {
+			continue
+		}
+		if ep, ok := ct.NetworkSettings.Networks[nw.Name]; ok {
+			busy[ep.IPAddress] = true
+			if ep.IPAMConfig != nil {
+				busy[ep.IPAMConfig.IPv4Address] = true
+			}
+		}
+	}
+	// Stopped containers do not report their configured address in the list: inspect them.
+	for _, ct := range list {
+		if ct.State == "running" {
+			continue
+		}
+		info, err := c.api.ContainerInspect(ctx, ct.ID)
+		if err != nil || info.NetworkSettings == nil {
+			continue
+		}
+		if ep, ok := info.NetworkSettings.Networks[nw.Name]; ok && ep.IPAMConfig != nil {
+			busy[ep.IPAMConfig.IPv4Address] = true
+		}
+	}
+	limit := upperHalf(p).Addr()
+	for a := p.Addr().Next(); a.Less(limit); a = a.Next() {
+		if !busy[a.String()] {
+			return a.String(), nil
+		}
+	}
+	return "", fmt.Errorf("network %s: no free address left in %s", nw.Name, nw.Subnet)
+}
