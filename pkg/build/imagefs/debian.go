@@ -1,12 +1,14 @@
-package nodeimage
+// Package imagefs makes the root filesystems of kubelab's images: Debian root filesystems
+// (debootstrap, package lists, the dpkg database), subsets of them for small images
+// (a package and its dependencies, busybox, nginx), the tar stream `docker import` reads,
+// and the import itself.
+package imagefs
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,18 +16,31 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
+
+	"github.com/kubelab/kubelab/pkg/build/gomod"
 )
 
-const debianSuite = "bookworm"
+// Suite is the Debian release every root filesystem comes from.
+const Suite = "bookworm"
 
-// debianMirror is where debootstrap fetches packages: KUBELAB_DEBIAN_MIRROR, or
-// debootstrap's own default when empty.
-func debianMirror() string { return os.Getenv("KUBELAB_DEBIAN_MIRROR") }
+// Mirror is where debootstrap fetches packages: KUBELAB_DEBIAN_MIRROR, or debootstrap's
+// own default when empty.
+func Mirror() string { return os.Getenv("KUBELAB_DEBIAN_MIRROR") }
 
-// debootstrap makes a minimal Debian root filesystem with the packages in dir, unless a
+// StartDebootstrap makes (or reuses) a root filesystem with packages under
+// <cacheDir>/rootfs, in the background: debootstrap is network-bound and Go is
+// CPU-bound, so builders run both side by side. The directory's name covers the packages
+// and the mirror.
+func StartDebootstrap(ctx context.Context, cacheDir, prefix string, packages []string) (dir string, done <-chan error) {
+	dir = filepath.Join(cacheDir, "rootfs", prefix+Suite+"-"+gomod.HashOf(packages, Mirror()))
+	ch := make(chan error, 1)
+	go func() { ch <- Debootstrap(ctx, dir, packages) }()
+	return dir, ch
+}
+
+// Debootstrap makes a minimal Debian root filesystem with the packages in dir, unless a
 // finished one is already there.
-func debootstrap(ctx context.Context, dir string, packages []string) error {
+func Debootstrap(ctx context.Context, dir string, packages []string) error {
 	if _, err := os.Stat(dir + ".done"); err == nil {
 		return nil
 	}
@@ -36,15 +51,15 @@ func debootstrap(ctx context.Context, dir string, packages []string) error {
 		return fmt.Errorf("debootstrap is not installed: apt-get install debootstrap")
 	}
 	_ = os.RemoveAll(dir)
-	args := []string{"--variant=minbase", "--include=" + strings.Join(packages, ","), debianSuite, dir}
-	if m := debianMirror(); m != "" {
+	args := []string{"--variant=minbase", "--include=" + strings.Join(packages, ","), Suite, dir}
+	if m := Mirror(); m != "" {
 		args = append(args, m)
 	}
 	cmd := exec.CommandContext(ctx, "debootstrap", args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("debootstrap: %v\n%s", err, tailLines(out.String(), 20))
+		return fmt.Errorf("debootstrap: %v\n%s", err, gomod.TailLines(out.String(), 20))
 	}
 	// What a node never needs: package caches, docs, manuals.
 	for _, p := range []string{"var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info"} {
@@ -58,8 +73,8 @@ func debootstrap(ctx context.Context, dir string, packages []string) error {
 	return os.WriteFile(dir+".done", nil, 0o644)
 }
 
-// readPackageList reads a packages.txt: one package a line, # comments.
-func readPackageList(data []byte) []string {
+// ReadPackageList reads a packages.txt: one package a line, # comments.
+func ReadPackageList(data []byte) []string {
 	var pkgs []string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
@@ -74,177 +89,17 @@ func readPackageList(data []byte) []string {
 	return pkgs
 }
 
-// tarWriter writes a root filesystem for `docker import`, remembering what it wrote so
-// that later layers of content (our files) replace earlier ones (Debian's) cleanly.
-type tarWriter struct {
-	tw      *tar.Writer
-	written map[string]bool
-	links   map[uint64]string // inode → first path, for hard links
-}
-
-func newTarWriter(w io.Writer) *tarWriter {
-	return &tarWriter{tw: tar.NewWriter(w), written: map[string]bool{}, links: map[uint64]string{}}
-}
-
-func (t *tarWriter) Close() error { return t.tw.Close() }
-
-func clean(name string) string { return strings.TrimPrefix(path.Clean("/"+name), "/") }
-
-// dirs writes the parent directories of name that were not written yet.
-func (t *tarWriter) dirs(name string) error {
-	parts := strings.Split(clean(name), "/")
-	for i := 1; i < len(parts); i++ {
-		d := strings.Join(parts[:i], "/")
-		if t.written[d] {
-			continue
-		}
-		if err := t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755}); err != nil {
-			return err
-		}
-		t.written[d] = true
-	}
-	return nil
-}
-
-// file writes a regular file from memory.
-func (t *tarWriter) file(name string, mode int64, data []byte) error {
-	name = clean(name)
-	if err := t.dirs(name); err != nil {
-		return err
-	}
-	t.written[name] = true
-	if err := t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: int64(len(data))}); err != nil {
-		return err
-	}
-	_, err := t.tw.Write(data)
-	return err
-}
-
-// hostFile writes a file from the host's disk.
-func (t *tarWriter) hostFile(name string, mode int64, src string) error {
-	f, err := os.Open(src)
+// EmbeddedPackageList reads a packages.txt embedded in the binary.
+func EmbeddedPackageList(fsys fs.FS, name string) []string {
+	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return err
+		panic(err) // embedded at compile time: cannot be missing
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	name = clean(name)
-	if err := t.dirs(name); err != nil {
-		return err
-	}
-	t.written[name] = true
-	if err := t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: st.Size()}); err != nil {
-		return err
-	}
-	_, err = io.Copy(t.tw, f)
-	return err
+	return ReadPackageList(data)
 }
 
-func (t *tarWriter) symlink(name, target string) error {
-	name = clean(name)
-	if err := t.dirs(name); err != nil {
-		return err
-	}
-	t.written[name] = true
-	return t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
-}
-
-func (t *tarWriter) dir(name string, mode int64) error {
-	name = clean(name)
-	if err := t.dirs(name); err != nil {
-		return err
-	}
-	t.written[name] = true
-	return t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: mode})
-}
-
-// fromDisk copies one entry of a root filesystem on disk (rel is relative to root),
-// keeping owner, mode, links and device numbers.
-func (t *tarWriter) fromDisk(root, rel string) error {
-	rel = clean(rel)
-	if t.written[rel] || rel == "" {
-		return nil
-	}
-	full := filepath.Join(root, rel)
-	st, err := os.Lstat(full)
-	if err != nil {
-		return err
-	}
-	link := ""
-	if st.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(full); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(st, link)
-	if err != nil {
-		return err
-	}
-	hdr.Name = rel
-	if st.IsDir() {
-		hdr.Name += "/"
-	}
-	hdr.Uname, hdr.Gname = "", ""
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		hdr.Uid, hdr.Gid = int(sys.Uid), int(sys.Gid)
-		if st.Mode().IsRegular() && sys.Nlink > 1 {
-			if first, seen := t.links[sys.Ino]; seen {
-				hdr.Typeflag, hdr.Linkname, hdr.Size = tar.TypeLink, first, 0
-			} else {
-				t.links[sys.Ino] = rel
-			}
-		}
-	}
-	if err := t.dirs(rel); err != nil {
-		return err
-	}
-	t.written[rel] = true
-	if err := t.tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if hdr.Typeflag == tar.TypeReg {
-		f, err := os.Open(full)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if _, err := io.CopyN(t.tw, f, hdr.Size); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// tree copies a whole root filesystem, skipping what was already written.
-func (t *tarWriter) tree(root string) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == "." {
-			return nil
-		}
-		return t.fromDisk(root, rel)
-	})
-}
-
-// subtree copies one directory of a root filesystem (rel is relative to root).
-func (t *tarWriter) subtree(root, rel string) error {
-	return filepath.WalkDir(filepath.Join(root, rel), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		r, _ := filepath.Rel(root, p)
-		return t.fromDisk(root, r)
-	})
-}
-
-// dpkgVersion is the installed version of a package ("1:1.35.0-4+b3"), or "".
-func dpkgVersion(root, pkg string) string {
+// DpkgVersion is the installed version of a package ("1:1.35.0-4+b3"), or "".
+func DpkgVersion(root, pkg string) string {
 	status, err := os.ReadFile(filepath.Join(root, "var/lib/dpkg/status"))
 	if err != nil {
 		return ""
@@ -262,8 +117,8 @@ func dpkgVersion(root, pkg string) string {
 	return ""
 }
 
-// minorVersion turns a Debian version into an image tag: "1:1.35.0-4+b3" → "1.35".
-func minorVersion(v string) string {
+// MinorVersion turns a Debian version into an image tag: "1:1.35.0-4+b3" → "1.35".
+func MinorVersion(v string) string {
 	if _, after, ok := strings.Cut(v, ":"); ok {
 		v = after
 	}
@@ -272,26 +127,6 @@ func minorVersion(v string) string {
 		return "unknown"
 	}
 	return parts[0] + "." + strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' })
-}
-
-// embedded copies files from an embedded tree under prefix into the rootfs, making
-// files under bin/ directories executable.
-func (t *tarWriter) embedded(fsys fs.FS, prefix string) error {
-	return fs.WalkDir(fsys, prefix, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		rel := strings.TrimPrefix(p, prefix+"/")
-		mode := int64(0o644)
-		if strings.Contains("/"+path.Dir(rel)+"/", "/bin/") {
-			mode = 0o755
-		}
-		return t.file(rel, mode, data)
-	})
 }
 
 // dpkgClosure lists the installed packages that pkgs need, dependencies included, from
