@@ -3,8 +3,9 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/kubelab/kubelab/pkg/build/conformance"
+	"github.com/kubelab/kubelab/pkg/build/nodeimage"
 	"github.com/kubelab/kubelab/pkg/defaults"
-	"github.com/kubelab/kubelab/pkg/nodeimage"
 )
 
 func newBuildCmd(g *globals) *cobra.Command {
@@ -30,8 +31,8 @@ func newBuildCmd(g *globals) *cobra.Command {
 	nodeImage.Flags().StringVar(&opts.Image, "image", "", "name of the image to build (default kubelab/node:<kubernetes-version>)")
 	nodeImage.Flags().StringVar(&opts.CacheDir, "cache-dir", defaults.CacheDir(), "where build inputs and binaries are kept")
 	nodeImage.Flags().BoolVar(&opts.Force, "force", false, "rebuild the images even if their inputs did not change")
-	var conf nodeimage.ConformanceOptions
-	conformance := &cobra.Command{
+	var conf conformance.Options
+	conformanceTools := &cobra.Command{
 		Use:   "conformance-tools",
 		Short: "Build the Kubernetes conformance suite (e2e.test, ginkgo) and its test images from source",
 		Long: "Builds e2e.test and ginkgo of a Kubernetes release from the Go module proxy, and the\n" +
@@ -44,12 +45,12 @@ func newBuildCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return nodeimage.BuildConformance(cmd.Context(), dc, g.status(), conf)
+			return conformance.Build(cmd.Context(), dc, g.status(), conf)
 		},
 	}
-	conformance.Flags().StringVar(&conf.KubernetesVersion, "kubernetes-version", defaults.KubernetesVersion, "Kubernetes release whose suite to build")
-	conformance.Flags().StringVar(&conf.CacheDir, "cache-dir", defaults.CacheDir(), "where build inputs and binaries are kept")
-	conformance.Flags().StringVar(&conf.OutDir, "out", "bin/conformance", "directory for the links to the tools and images.txt")
-	build.AddCommand(nodeImage, conformance)
+	conformanceTools.Flags().StringVar(&conf.KubernetesVersion, "kubernetes-version", defaults.KubernetesVersion, "Kubernetes release whose suite to build")
+	conformanceTools.Flags().StringVar(&conf.CacheDir, "cache-dir", defaults.CacheDir(), "where build inputs and binaries are kept")
+	conformanceTools.Flags().StringVar(&conf.OutDir, "out", "bin/conformance", "directory for the links to the tools and images.txt")
+	build.AddCommand(nodeImage, conformanceTools)
 	return build
 }

@@ -1,18 +1,20 @@
-package nodeimage
+package imagefs
 
 import (
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/kubelab/kubelab/pkg/build/gomod"
 )
 
 func TestMinorVersion(t *testing.T) {
 	for in, want := range map[string]string{
 		"1:1.35.0-4+b3": "1.35", "1.22.1-9+deb12u2": "1.22", "2.4": "2.4", "garbage": "unknown", "": "unknown",
 	} {
-		if got := minorVersion(in); got != want {
-			t.Errorf("minorVersion(%q) = %q, want %q", in, got, want)
+		if got := MinorVersion(in); got != want {
+			t.Errorf("MinorVersion(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -68,7 +70,21 @@ Version: 1
 	if _, err := dpkgClosure(root, []string{"removed"}); err == nil {
 		t.Error("a package that is not installed was accepted")
 	}
-	if v := dpkgVersion(root, "libc6"); v != "2.36-9" {
+	if v := DpkgVersion(root, "libc6"); v != "2.36-9" {
 		t.Errorf("version %q", v)
+	}
+}
+
+func TestReadPackageList(t *testing.T) {
+	got := ReadPackageList([]byte("# the node's packages\nsystemd\n  iptables  # for kube-proxy\n\n\tconntrack\n#gone\n"))
+	want := []string{"systemd", "iptables", "conntrack"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadPackageList = %q, want %q", got, want)
+	}
+}
+
+func TestSourceCoversThePackage(t *testing.T) {
+	if err := gomod.CheckSource(Source); err != nil {
+		t.Error(err)
 	}
 }

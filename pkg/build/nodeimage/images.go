@@ -1,0 +1,133 @@
+package nodeimage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/build/imagefs"
+)
+
+// componentImages is the catalogue of the images a cluster runs, made of the built
+// binaries and Debian files.
+func (b *builder) componentImages() []imagefs.Image {
+	r := b.rel
+	var imgs []imagefs.Image
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+		imgs = append(imgs, imagefs.Image{
+			Ref:     r.controlPlaneImage(name),
+			Bins:    map[string]string{"usr/local/bin/" + name: name},
+			Changes: []string{fmt.Sprintf(`ENTRYPOINT ["/usr/local/bin/%s"]`, name)},
+		})
+	}
+	imgs = append(imgs,
+		imagefs.Image{
+			Ref:     r.controlPlaneImage("kube-proxy"),
+			Bins:    map[string]string{"usr/local/bin/kube-proxy": "kube-proxy"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kube-proxy"]`},
+			// kube-proxy programs the node with iptables and conntrack: ship Debian's,
+			// with only the packages they need.
+			Extra: imagefs.Subset(b.rootfs, "iptables", "conntrack"),
+		},
+		imagefs.Image{
+			Ref:     r.etcdImage(),
+			Bins:    map[string]string{"usr/local/bin/etcd": "etcd"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/etcd"]`},
+			Extra:   func(t *imagefs.Tar) error { return t.Dir("var/lib/etcd", 0o700) },
+		},
+		imagefs.Image{
+			Ref:     r.corednsImage(),
+			Bins:    map[string]string{"coredns": "coredns"},
+			Changes: []string{`ENTRYPOINT ["/coredns"]`},
+		},
+		imagefs.Image{
+			Ref:     r.pauseImage(),
+			Bins:    map[string]string{"pause": "pause"},
+			Changes: []string{`ENTRYPOINT ["/pause"]`, "USER 65535:65535"},
+		},
+		imagefs.Image{
+			Ref:     images.Netd,
+			Bins:    map[string]string{"usr/local/bin/kubelab-netd": "kubelab-netd"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-netd"]`},
+			// netd masquerades with iptables.
+			Extra: imagefs.Subset(b.rootfs, "iptables"),
+		},
+		imagefs.Image{
+			Ref:      images.LoadBalancer,
+			HostOnly: true,
+			Bins:     map[string]string{"usr/local/bin/kubelab-lb": "kubelab-lb"},
+			Changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
+		},
+		imagefs.Image{
+			Ref:     images.LocalPathProvisioner,
+			Bins:    map[string]string{"usr/local/bin/local-path-provisioner": "local-path-provisioner"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/local-path-provisioner"]`},
+		},
+		imagefs.Image{
+			Ref:  images.Traefik,
+			Bins: map[string]string{"usr/local/bin/traefik": "traefik"},
+			// Unprivileged: it listens on 8000/8443 and the pod maps the node's 80/443 there.
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/traefik"]`, "EXPOSE 8000 8443", "USER 65532:65532"},
+		},
+		imagefs.Image{
+			Ref:     images.MetricsServer,
+			Bins:    map[string]string{"metrics-server": "metrics-server"},
+			Changes: []string{`ENTRYPOINT ["/metrics-server"]`, "USER 65534:65534"},
+		},
+		imagefs.Image{
+			Ref:     images.BootcampV1,
+			Bins:    map[string]string{"usr/local/bin/kubelab-bootcamp": "kubelab-bootcamp-v1"},
+			Changes: []string{`CMD ["/usr/local/bin/kubelab-bootcamp"]`, "EXPOSE 8080"},
+			Extra:   imagefs.Busybox(b.apps),
+		},
+		imagefs.Image{
+			Ref:     images.BootcampV2,
+			Bins:    map[string]string{"usr/local/bin/kubelab-bootcamp": "kubelab-bootcamp-v2"},
+			Changes: []string{`CMD ["/usr/local/bin/kubelab-bootcamp"]`, "EXPOSE 8080"},
+			Extra:   imagefs.Busybox(b.apps),
+		},
+		imagefs.Image{
+			Ref:     images.Busybox,
+			Debian:  "busybox-static",
+			Changes: []string{`CMD ["sh"]`},
+			Extra:   imagefs.Busybox(b.apps),
+		},
+		imagefs.Image{
+			Ref:     images.Nginx,
+			Debian:  "nginx-light",
+			Changes: []string{`CMD ["nginx", "-g", "daemon off;"]`, "EXPOSE 80"},
+			OwnEtc:  true,
+			Extra:   imagefs.Nginx(b.apps),
+		},
+		imagefs.Image{
+			Ref:     images.Echo,
+			Bins:    map[string]string{"usr/local/bin/kubelab-echo": "kubelab-echo"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-echo"]`, "EXPOSE 8080", "USER 65532:65532"},
+		},
+	)
+	return imgs
+}
+
+func (b *builder) buildComponentImages(ctx context.Context) error {
+	if err := <-b.appsDone; err != nil {
+		return err
+	}
+	im := &imagefs.Importer{Docker: b.dc, Force: b.opts.Force, Builder: builderHash(), Bins: b.bins, Roots: []string{b.rootfs, b.apps}}
+	b.componentRefs = nil
+	for _, img := range b.componentImages() {
+		if img.Debian != "" {
+			v := imagefs.MinorVersion(imagefs.DpkgVersion(b.apps, img.Debian))
+			if !strings.HasSuffix(img.Ref, ":"+v) {
+				return fmt.Errorf("image %s: Debian's %s is now version %s; update its tag in images/images.go", img.Ref, img.Debian, v)
+			}
+		}
+		if err := im.Import(ctx, img); err != nil {
+			return err
+		}
+		if !img.HostOnly {
+			b.componentRefs = append(b.componentRefs, img.Ref)
+		}
+	}
+	return nil
+}
