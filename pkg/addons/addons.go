@@ -18,7 +18,7 @@ import (
 type Addon struct {
 	Name        string // as in `kubelab addons enable NAME` and the [addons] table
 	Description string
-	Manifest    string            // embedded template in config/
+	Manifest    string            // path of its embedded template in manifests.FS
 	Values      map[string]string // what the template is filled in with
 	// The Deployment whose readiness says the add-on works.
 	Namespace, Deployment string
@@ -30,21 +30,21 @@ var All = []Addon{
 	{
 		Name:        "storage",
 		Description: `default StorageClass "standard": volumes on the node's disk (local-path-provisioner)`,
-		Manifest:    "storage.yaml",
+		Manifest:    "addons/storage.yaml",
 		Values:      map[string]string{"Image": images.LocalPathProvisioner, "HelperImage": images.Busybox},
 		Namespace:   "local-path-storage", Deployment: "local-path-provisioner",
 	},
 	{
 		Name:        "ingress",
 		Description: "Traefik ingress controller on ports 80/443 of the control plane (IngressClasses traefik, the default, and nginx)",
-		Manifest:    "ingress.yaml",
+		Manifest:    "addons/ingress.yaml",
 		Values:      map[string]string{"Image": images.Traefik},
 		Namespace:   "ingress", Deployment: "traefik",
 	},
 	{
 		Name:        "metrics-server",
 		Description: "resource metrics API for `kubectl top` and autoscaling",
-		Manifest:    "metrics-server.yaml",
+		Manifest:    "addons/metrics-server.yaml",
 		Values:      map[string]string{"Image": images.MetricsServer},
 		Namespace:   "kube-system", Deployment: "metrics-server",
 	},

@@ -51,7 +51,7 @@ func TestConfigTableMatchesAddons(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	a, err := Find("ingress")
-	if err != nil || a.Manifest != "ingress.yaml" {
+	if err != nil || a.Manifest != "addons/ingress.yaml" {
 		t.Errorf("Find(ingress) = %+v, %v", a, err)
 	}
 	_, err = Find("dashbaord")

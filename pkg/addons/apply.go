@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"text/template"
 
@@ -27,12 +28,14 @@ import (
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
 
-	manifests "github.com/kubelab/kubelab/config"
+	"github.com/kubelab/kubelab/manifests"
 )
 
-// Render fills in an embedded manifest template.
+// Render fills in an embedded manifest template, named by its path in manifests.FS
+// ("netd.yaml", "addons/storage.yaml").
 func Render(name string, values any) ([]byte, error) {
-	tmpl, err := template.New(name).Option("missingkey=error").ParseFS(manifests.Manifests, name)
+	// ParseFS names the template after the file's base name, not its path.
+	tmpl, err := template.New(path.Base(name)).Option("missingkey=error").ParseFS(manifests.FS, name)
 	if err != nil {
 		return nil, err
 	}
