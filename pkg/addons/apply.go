@@ -1,5 +1,7 @@
-// Package addons applies kubelab's embedded manifests to a cluster with server-side
-// apply, so re-applying is safe and kubelab owns exactly the fields it sets.
+// Package addons owns what kubelab does with its embedded manifests on a cluster: it
+// renders and applies them with server-side apply (so re-applying is safe and kubelab
+// owns exactly the fields it sets) or deletes them, and it installs, removes and reports
+// the add-ons that package catalog declares.
 package addons
 
 import (
