@@ -36,7 +36,7 @@ type Options struct {
 
 type builder struct {
 	opts Options
-	dc   *docker.Client
+	dc   docker.ImageBuilder
 	rel  Release
 	gob  *goBuilder
 
@@ -50,7 +50,7 @@ type builder struct {
 }
 
 // Build makes the node image, skipping every part whose inputs did not change.
-func Build(ctx context.Context, dc *docker.Client, st *ui.Status, opts Options) error {
+func Build(ctx context.Context, dc docker.ImageBuilder, st *ui.Status, opts Options) error {
 	if opts.KubernetesVersion == "" {
 		opts.KubernetesVersion = defaults.KubernetesVersion
 	}

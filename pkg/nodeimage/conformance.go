@@ -51,7 +51,7 @@ var (
 // BuildConformance builds the Kubernetes conformance suite (e2e.test, ginkgo) at a
 // release and the test images it runs, from the Go module proxy and Debian packages.
 // Like the node image, every part is rebuilt only when its inputs change.
-func BuildConformance(ctx context.Context, dc *docker.Client, st *ui.Status, opts ConformanceOptions) error {
+func BuildConformance(ctx context.Context, dc docker.ImageBuilder, st *ui.Status, opts ConformanceOptions) error {
 	if opts.KubernetesVersion == "" {
 		opts.KubernetesVersion = defaults.KubernetesVersion
 	}
