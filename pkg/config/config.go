@@ -1,5 +1,8 @@
-// Package config describes a cluster: its name, node image, nodes and networking, with
-// defaults and validation that name the offending field.
+// Package config describes a cluster: its name, node image, nodes, networking and
+// add-ons, with defaults and validation that name the offending field. It reads the
+// shape from TOML strictly (errors give file, line and column), applies the command-line
+// flags over it (Flags), and keeps the documented example of every key
+// (cluster.example.toml).
 package config
 
 import (
