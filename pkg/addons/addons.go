@@ -11,53 +11,24 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/addons/catalog"
 )
 
-// Addon is an optional part of a cluster, installed from an embedded manifest.
-type Addon struct {
-	Name        string // as in `kubelab addons enable NAME` and the [addons] table
-	Description string
-	Manifest    string            // embedded template in config/
-	Values      map[string]string // what the template is filled in with
-	// The Deployment whose readiness says the add-on works.
-	Namespace, Deployment string
-}
+// Addon is an optional part of a cluster, installed from an embedded manifest. What each
+// add-on is, is declared in package catalog; this adds what can be done with it.
+type Addon struct{ catalog.Spec }
 
-// All are the add-ons kubelab knows, in the order a new cluster installs them. Every one is
-// on by default: a new cluster has what the tutorials use.
-var All = []Addon{
-	{
-		Name:        "storage",
-		Description: `default StorageClass "standard": volumes on the node's disk (local-path-provisioner)`,
-		Manifest:    "storage.yaml",
-		Values:      map[string]string{"Image": images.LocalPathProvisioner, "HelperImage": images.Busybox},
-		Namespace:   "local-path-storage", Deployment: "local-path-provisioner",
-	},
-	{
-		Name:        "ingress",
-		Description: "Traefik ingress controller on ports 80/443 of the control plane (IngressClasses traefik, the default, and nginx)",
-		Manifest:    "ingress.yaml",
-		Values:      map[string]string{"Image": images.Traefik},
-		Namespace:   "ingress", Deployment: "traefik",
-	},
-	{
-		Name:        "metrics-server",
-		Description: "resource metrics API for `kubectl top` and autoscaling",
-		Manifest:    "metrics-server.yaml",
-		Values:      map[string]string{"Image": images.MetricsServer},
-		Namespace:   "kube-system", Deployment: "metrics-server",
-	},
-}
+// All are the add-ons kubelab knows, in the order a new cluster installs them (catalog.All).
+var All = func() []Addon {
+	all := make([]Addon, 0, len(catalog.All))
+	for _, s := range catalog.All {
+		all = append(all, Addon{s})
+	}
+	return all
+}()
 
 // Names lists every add-on's name.
-func Names() []string {
-	var names []string
-	for _, a := range All {
-		names = append(names, a.Name)
-	}
-	return names
-}
+func Names() []string { return catalog.Names() }
 
 // Find returns the add-on of a name.
 func Find(name string) (Addon, error) {

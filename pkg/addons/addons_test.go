@@ -2,7 +2,7 @@ package addons
 
 import (
 	"context"
-	"reflect"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -11,47 +11,35 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/kubelab/kubelab/pkg/config"
+	"github.com/kubelab/kubelab/manifests"
+	"github.com/kubelab/kubelab/pkg/addons/catalog"
 )
 
-// Every add-on can be chosen in the [addons] table under its own name, and every key of
-// that table is an add-on.
-func TestConfigTableMatchesAddons(t *testing.T) {
-	typ := reflect.TypeFor[config.Addons]()
-	var keys []string
-	for f := range typ.Fields() {
-		keys = append(keys, strings.Split(f.Tag.Get("toml"), ",")[0])
+// Every manifest under addons/ is exactly one add-on's, and All is the catalog's list.
+func TestAddonManifests(t *testing.T) {
+	files, err := fs.Glob(manifests.FS, "addons/*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no add-on manifests: %v", err)
 	}
-	slices.Sort(keys)
-	names := slices.Sorted(slices.Values(Names()))
-	if !slices.Equal(keys, names) {
-		t.Fatalf("[addons] keys %v, add-ons %v", keys, names)
+	if len(All) != len(catalog.All) {
+		t.Fatalf("%d add-ons, %d in the catalog", len(All), len(catalog.All))
 	}
-	for _, name := range keys {
-		var a config.Addons
-		if !a.Enabled(name) {
-			t.Errorf("%s: not on by default", name)
+	var used []string
+	for i, a := range All {
+		if a.Name != catalog.All[i].Name {
+			t.Errorf("All[%d] is %s, catalog.All[%d] is %s", i, a.Name, i, catalog.All[i].Name)
 		}
-		off := false
-		for j := range typ.NumField() {
-			if strings.Split(typ.Field(j).Tag.Get("toml"), ",")[0] == name {
-				reflect.ValueOf(&a).Elem().Field(j).Set(reflect.ValueOf(&off))
-			}
-		}
-		if a.Enabled(name) {
-			t.Errorf("%s = false: still enabled", name)
-		}
-		for _, other := range keys {
-			if other != name && !a.Enabled(other) {
-				t.Errorf("%s = false also disabled %s", name, other)
-			}
-		}
+		used = append(used, a.Manifest)
+	}
+	slices.Sort(used)
+	if !slices.Equal(files, used) {
+		t.Errorf("manifests %v, used by the add-ons %v", files, used)
 	}
 }
 
 func TestFind(t *testing.T) {
 	a, err := Find("ingress")
-	if err != nil || a.Manifest != "ingress.yaml" {
+	if err != nil || a.Manifest != "addons/ingress.yaml" {
 		t.Errorf("Find(ingress) = %+v, %v", a, err)
 	}
 	_, err = Find("dashbaord")

@@ -1,5 +1,7 @@
-// Package addons applies kubelab's embedded manifests to a cluster with server-side
-// apply, so re-applying is safe and kubelab owns exactly the fields it sets.
+// Package addons owns what kubelab does with its embedded manifests on a cluster: it
+// renders and applies them with server-side apply (so re-applying is safe and kubelab
+// owns exactly the fields it sets) or deletes them, and it installs, removes and reports
+// the add-ons that package catalog declares.
 package addons
 
 import (
@@ -8,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"text/template"
 
@@ -27,12 +30,14 @@ import (
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
 
-	manifests "github.com/kubelab/kubelab/config"
+	"github.com/kubelab/kubelab/manifests"
 )
 
-// Render fills in an embedded manifest template.
+// Render fills in an embedded manifest template, named by its path in manifests.FS
+// ("netd.yaml", "addons/storage.yaml").
 func Render(name string, values any) ([]byte, error) {
-	tmpl, err := template.New(name).Option("missingkey=error").ParseFS(manifests.Manifests, name)
+	// ParseFS names the template after the file's base name, not its path.
+	tmpl, err := template.New(path.Base(name)).Option("missingkey=error").ParseFS(manifests.FS, name)
 	if err != nil {
 		return nil, err
 	}

@@ -14,14 +14,12 @@ import (
 	"github.com/kubelab/kubelab/pkg/config"
 	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
-	"github.com/kubelab/kubelab/pkg/labels"
 )
 
 func newCreateCmd(g *globals) *cobra.Command {
 	create := &cobra.Command{Use: "create", Short: "Create a cluster"}
-	cfg := config.Default()
 	var opts cluster.CreateOptions
-	var controlPlanes, workers int
+	var flags config.Flags
 	var configFile string
 	clusterCmd := &cobra.Command{
 		Use:   "cluster",
@@ -35,35 +33,18 @@ func newCreateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if controlPlanes < 1 || workers < 0 {
-				return fmt.Errorf("--control-planes must be at least 1 and --workers at least 0")
-			}
+			cfg := config.Default()
 			if configFile != "" {
-				// The file gives the shape; flags given on the command line override it.
-				fromFile, err := config.Load(configFile, cmd.InOrStdin())
-				if err != nil {
+				if cfg, err = config.Load(configFile, cmd.InOrStdin()); err != nil {
 					return err
 				}
-				flags := cmd.Flags()
-				if flags.Changed("name") {
-					fromFile.Name = cfg.Name
-				}
-				if flags.Changed("image") || fromFile.Image == "" {
-					fromFile.Image = cfg.Image
-				}
-				if flags.Changed("api-server-port") {
-					fromFile.Networking.APIServerPort = cfg.Networking.APIServerPort
-				}
-				*cfg = *fromFile
 			}
-			if cmd.Flags().Changed("control-planes") || cmd.Flags().Changed("workers") {
-				cfg.Nodes = nil
-				for i := 0; i < controlPlanes; i++ {
-					cfg.Nodes = append(cfg.Nodes, config.Node{Role: labels.RoleControlPlane})
-				}
-				for i := 0; i < workers; i++ {
-					cfg.Nodes = append(cfg.Nodes, config.Node{Role: labels.RoleWorker})
-				}
+			// The file gives the shape; flags given on the command line override it.
+			set := cmd.Flags().Changed
+			flags.Name.Set, flags.Image.Set, flags.APIServerPort.Set = set("name"), set("image"), set("api-server-port")
+			flags.ControlPlanes.Set, flags.Workers.Set = set("control-planes"), set("workers")
+			if err := flags.Apply(cfg); err != nil {
+				return err
 			}
 			opts.Config = cfg
 			st := g.status()
@@ -77,12 +58,12 @@ func newCreateCmd(g *globals) *cobra.Command {
 	}
 	f := clusterCmd.Flags()
 	f.StringVar(&configFile, "config", "", "cluster configuration file in TOML (- for standard input); flags override it")
-	f.StringVar(&cfg.Name, "name", config.DefaultName, "cluster name")
-	f.StringVar(&cfg.Image, "image", defaults.NodeImage(defaults.KubernetesVersion), "node image")
+	f.StringVar(&flags.Name.Value, "name", config.DefaultName, "cluster name")
+	f.StringVar(&flags.Image.Value, "image", defaults.NodeImage(defaults.KubernetesVersion), "node image")
 	f.DurationVar(&opts.Wait, "wait", 5*time.Minute, "wait this long for the nodes and system pods to be ready (0 to not wait)")
-	f.IntVar(&controlPlanes, "control-planes", 1, "number of control-plane nodes (more than 1: highly available, behind a load balancer)")
-	f.IntVar(&workers, "workers", 0, "number of worker nodes")
-	f.IntVar(&cfg.Networking.APIServerPort, "api-server-port", 0, "host port of the API server on 127.0.0.1 (default: a free port)")
+	f.IntVar(&flags.ControlPlanes.Value, "control-planes", 1, "number of control-plane nodes (more than 1: highly available, behind a load balancer)")
+	f.IntVar(&flags.Workers.Value, "workers", 0, "number of worker nodes")
+	f.IntVar(&flags.APIServerPort.Value, "api-server-port", 0, "host port of the API server on 127.0.0.1 (default: a free port)")
 	f.BoolVar(&opts.Retain, "retain", false, "keep the nodes if the create fails, to debug it")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file to add the cluster to (default $KUBECONFIG or ~/.kube/config)")
 	create.AddCommand(clusterCmd)

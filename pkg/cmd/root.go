@@ -1,5 +1,7 @@
 // Package cmd is kubelab's command line: cobra commands that turn flags into options and
-// call the library. No cluster logic lives here.
+// call the library, and print what it returns. No cluster logic lives here. The commands
+// reach the container runtime only through the daemon interface, so they are tested
+// against a fake.
 package cmd
 
 import (
@@ -25,8 +27,15 @@ type globals struct {
 
 func (g *globals) status() *ui.Status { return ui.NewStatus(g.err, g.quiet) }
 
+// daemon is what the commands need of the container runtime: the cluster side
+// (docker.Provider) and the image builders' side (docker.ImageBuilder).
+type daemon interface {
+	docker.Provider
+	docker.ImageBuilder
+}
+
 // docker connects to the Docker daemon and checks that it answers.
-func (g *globals) docker(ctx context.Context) (*docker.Client, error) {
+func (g *globals) docker(ctx context.Context) (daemon, error) {
 	dc, err := dockerProvider()
 	if err != nil {
 		return nil, err
@@ -37,12 +46,21 @@ func (g *globals) docker(ctx context.Context) (*docker.Client, error) {
 	return dc, nil
 }
 
-// dockerProvider is replaced in tests.
-var dockerProvider = func() (*docker.Client, error) { return docker.New() }
+// dockerProvider connects to the Docker daemon; the command tests replace it with a fake.
+var dockerProvider = func() (daemon, error) {
+	dc, err := docker.New()
+	if err != nil {
+		return nil, err
+	}
+	return dc, nil
+}
 
 // NewRoot builds the kubelab command tree.
-func NewRoot() *cobra.Command {
-	g := &globals{out: os.Stdout, err: os.Stderr}
+func NewRoot() *cobra.Command { return newRoot(os.Stdout, os.Stderr) }
+
+// newRoot builds the command tree writing results to out and progress and notes to errOut.
+func newRoot(out, errOut io.Writer) *cobra.Command {
+	g := &globals{out: out, err: errOut}
 	root := &cobra.Command{
 		Use:   "kubelab",
 		Short: "Real Kubernetes clusters in Docker containers, built from source, for learning",
@@ -53,6 +71,8 @@ func NewRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.SetOut(out)
+	root.SetErr(errOut)
 	root.PersistentFlags().BoolVarP(&g.quiet, "quiet", "q", false, "print no progress lines")
 	root.AddCommand(
 		newVersionCmd(g),

@@ -1,5 +1,8 @@
-// Package config describes a cluster: its name, node image, nodes and networking, with
-// defaults and validation that name the offending field.
+// Package config describes a cluster: its name, node image, nodes, networking and
+// add-ons, with defaults and validation that name the offending field. It reads the
+// shape from TOML strictly (errors give file, line and column), applies the command-line
+// flags over it (Flags), and keeps the documented example of every key
+// (cluster.example.toml).
 package config
 
 import (
@@ -46,30 +49,6 @@ type PortMapping struct {
 	HostPort      int    `toml:"host_port"`      // 0: a free port
 	ListenAddress string `toml:"listen_address"` // default 127.0.0.1
 	Protocol      string `toml:"protocol"`       // tcp (default), udp or sctp
-}
-
-// Addons chooses the add-ons a new cluster gets; each is on unless set to false. The keys
-// are the names `kubelab addons list` prints.
-type Addons struct {
-	Storage       *bool `toml:"storage"`
-	Ingress       *bool `toml:"ingress"`
-	MetricsServer *bool `toml:"metrics-server"`
-}
-
-// Enabled says whether the add-on of a name is chosen (unknown names are not).
-func (a Addons) Enabled(name string) bool {
-	var v *bool
-	switch name {
-	case "storage":
-		v = a.Storage
-	case "ingress":
-		v = a.Ingress
-	case "metrics-server":
-		v = a.MetricsServer
-	default:
-		return false
-	}
-	return v == nil || *v
 }
 
 // Mount makes a host directory visible in a node.
@@ -168,6 +147,9 @@ func (c *Cluster) Validate() error {
 		if err := n.validate(fmt.Sprintf("nodes[%d]", i)); err != nil {
 			return err
 		}
+	}
+	if unknown := c.Addons.unknown(); unknown != nil {
+		return fmt.Errorf("addons: %w", unknownAddon(unknown[0]))
 	}
 	for i, p := range c.KubeadmConfigPatches {
 		if strings.TrimSpace(p) == "" {

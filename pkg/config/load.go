@@ -44,6 +44,9 @@ func Decode(data []byte) (*Cluster, error) {
 	if err := dec.Decode(c); err != nil {
 		return nil, describe(err)
 	}
+	if err := checkAddons(data, c.Addons); err != nil {
+		return nil, err
+	}
 	c.SetDefaults()
 	return c, nil
 }

@@ -82,8 +82,8 @@ func TestDecodeErrorsGiveLineAndColumn(t *testing.T) {
 		{"[[nodes]]\nrole = \"worker\"\nport = 1\n", `3:1: unknown key "nodes.port"`},
 		{"[networking]\napi_server_port = \"6443\"\n", "2:"},
 		{"name = \n", "1:"},
-		{"[addons]\ningress = true\ndashbaord = true\n", `3:1: unknown key "addons.dashbaord"`},
-		{"[addons]\ningress = \"yes\"\n", "2:"},
+		{"[addons]\ningress = \"yes\"\n", "2:11: "},
+		{"addons = 3\n", "1:10: "},
 	}
 	for _, tc := range cases {
 		_, err := Decode([]byte(tc.doc))

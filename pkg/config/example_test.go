@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 
 // The documented example must stay a valid configuration.
 func TestExampleIsValid(t *testing.T) {
-	c, err := config.Decode(Example)
+	c, err := config.Decode(config.Example)
 	if err != nil {
 		t.Fatal(err)
 	}
