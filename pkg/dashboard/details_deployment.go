@@ -160,7 +160,7 @@ func history(dep *appsv1.Deployment, rss []appsv1.ReplicaSet, now time.Time) []r
 }
 
 func deploymentConditions(dep *appsv1.Deployment, now time.Time) *table {
-	t := &table{ID: "conditions", Headers: []string{"Condition", "Status", "Since", "Reason", "Message"}}
+	t := &table{ID: "conditions", Headers: []string{"Condition", "Status", "Since", "Reason", "Message"}, Empty: "No conditions reported yet."}
 	for _, c := range dep.Status.Conditions {
 		class := status.OK
 		if c.Status != corev1.ConditionTrue {

@@ -139,7 +139,7 @@ func containerTable(pod *corev1.Pod) *table {
 }
 
 func conditionTable(conds []corev1.PodCondition, now time.Time) *table {
-	t := &table{ID: "conditions", Headers: []string{"Condition", "Status", "Since", "Reason", "Message"}}
+	t := &table{ID: "conditions", Headers: []string{"Condition", "Status", "Since", "Reason", "Message"}, Empty: "No conditions reported yet."}
 	for _, c := range conds {
 		class := status.OK
 		if c.Status != corev1.ConditionTrue {
