@@ -113,9 +113,9 @@ func TestSignInChecks(t *testing.T) {
 		t.Errorf("a token the API server authenticates but forbids reviews: status %d, want 303", w.Code)
 	}
 	for token, want := range map[string]string{
-		"":              "Paste a token first.",
-		"two words":     "That does not look like a token",
-		"a;b":           "That does not look like a token",
+		"":                              "Paste a token first.",
+		"two words":                     "That does not look like a token",
+		"a;b":                           "That does not look like a token",
 		strings.Repeat("x", maxToken+1): "too long",
 	} {
 		w := signIn(t, e, token)

@@ -90,4 +90,3 @@ func TestYAMLOfAnyObject(t *testing.T) {
 	body = e.get("/yaml?r=apps/v1/deployments&ns=default&name=web", http.StatusForbidden)
 	mustContain(t, body, `data-test="forbidden"`)
 }
-

@@ -63,7 +63,7 @@ func fullEnv(t *testing.T) *env {
 func TestLists(t *testing.T) {
 	e := fullEnv(t)
 	for page, want := range map[string][]string{
-		"/pods": {`data-test="pod-row" data-name="web-c-1"`, "10.244.0.7", "lab-control-plane", ">0/1<", ">3<", `href="pod?name=web-c-1&amp;ns=default"`},
+		"/pods":        {`data-test="pod-row" data-name="web-c-1"`, "10.244.0.7", "lab-control-plane", ">0/1<", ">3<", `href="pod?name=web-c-1&amp;ns=default"`},
 		"/deployments": {`data-test="deployment-row" data-name="web"`, ">2/2<", "kubelab/bootcamp:v2", `href="deployment?name=web&amp;ns=default"`},
 		"/replicasets": {`data-name="web-c"`, "Deployment/web", `<td>2</td>`},
 		"/services":    {`data-test="service-row" data-name="web"`, "NodePort", "10.96.12.34", "8080:30080/TCP", "<td>1</td>", "app=web"},
