@@ -104,15 +104,16 @@ func (s *Server) graphStream(w http.ResponseWriter, r *http.Request, u *user) {
 	{
 		pods, rss, deps := inNS.Core().V1().Pods(), inNS.Apps().V1().ReplicaSets(), inNS.Apps().V1().Deployments()
 		svcs, ings, nodes := inNS.Core().V1().Services(), inNS.Networking().V1().Ingresses(), cluster.Core().V1().Nodes()
-		informersOf := map[string]cache.SharedIndexInformer{
-			"pods": pods.Informer(), "replicasets": rss.Informer(), "deployments": deps.Informer(),
-			"services": svcs.Informer(), "ingresses": ings.Informer(), "nodes": nodes.Informer(),
+		// Asking a factory for an informer registers it: ask only for the readable ones.
+		informersOf := map[string]func() cache.SharedIndexInformer{
+			"pods": pods.Informer, "replicasets": rss.Informer, "deployments": deps.Informer,
+			"services": svcs.Informer, "ingresses": ings.Informer, "nodes": nodes.Informer,
 		}
 		for name, inf := range informersOf {
 			if !readable[name] {
 				continue
 			}
-			if _, err := inf.AddEventHandler(handler); err != nil {
+			if _, err := inf().AddEventHandler(handler); err != nil {
 				es.send("problem", err.Error())
 				return
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -68,6 +69,11 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, objs []runtime.Object, dyn ...runtime.Object) *env {
 	t.Helper()
 	e := &env{t: t, kube: fake.NewClientset(objs...), logs: &syncBuffer{}}
+	// The API server answers a SelfSubjectReview with who the token is.
+	e.kube.PrependReactor("create", "selfsubjectreviews", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, &authenticationv1.SelfSubjectReview{Status: authenticationv1.SelfSubjectReviewStatus{
+			UserInfo: authenticationv1.UserInfo{Username: "system:serviceaccount:kube-system:learner"}}}, nil
+	})
 	listKinds := map[schema.GroupVersionResource]string{nodeMetricsResource: "NodeMetricsList"}
 	sch := runtime.NewScheme()
 	if err := scheme.AddToScheme(sch); err != nil {

@@ -51,7 +51,8 @@ func moreObjects() []runtime.Object {
 }
 
 func fullEnv(t *testing.T) *env {
-	e := newEnv(t, append(labObjects(), moreObjects()...))
+	objs := append(labObjects(), moreObjects()...)
+	e := newEnv(t, objs, append(labObjects(), moreObjects()...)...) // the same objects for the YAML pages
 	m := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "metrics.k8s.io/v1beta1", "kind": "NodeMetrics",
 		"metadata": map[string]any{"name": "lab-control-plane"}, "usage": map[string]any{"cpu": "500m", "memory": "1Gi"}}}
 	if err := e.dyn.Tracker().Create(nodeMetricsResource, m, ""); err != nil {
