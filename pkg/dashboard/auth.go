@@ -177,7 +177,7 @@ func whoAmI(ctx context.Context, c *Clients) (string, error) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *user) {
 	if !s.validCSRF(r, u) {
-		http.Error(w, "stale form: reload the page", http.StatusForbidden)
+		staleForm(w, r)
 		return
 	}
 	s.clients.forget(u.token)
@@ -190,11 +190,24 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *user) {
 func (s *Server) csrf(h authedHandler) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, u *user) {
 		if !s.validCSRF(r, u) {
-			http.Error(w, "stale form: reload the page", http.StatusForbidden)
+			staleForm(w, r)
 			return
 		}
 		h(w, r, u)
 	}
+}
+
+// staleForm refuses a form without the session's CSRF token. Most often the page is older
+// than the dashboard process (its key is new at every start): reloading it helps.
+func staleForm(w http.ResponseWriter, r *http.Request) {
+	const msg = "This page is out of date (the dashboard may have restarted): reload it and try again."
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		json.NewEncoder(w).Encode(actionResult{Message: msg})
+		return
+	}
+	http.Error(w, msg, http.StatusForbidden)
 }
 
 func (s *Server) validCSRF(r *http.Request, u *user) bool {

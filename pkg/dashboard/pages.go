@@ -42,7 +42,7 @@ var nav = []struct{ Path, Title string }{
 	{"", "Overview"}, {"graph", "Graph"},
 	{"deployments", "Deployments"}, {"replicasets", "ReplicaSets"}, {"pods", "Pods"},
 	{"services", "Services"}, {"ingresses", "Ingresses"},
-	{"configmaps", "ConfigMaps"}, {"secrets", "Secrets"}, {"pvcs", "PersistentVolumeClaims"},
+	{"configmaps", "ConfigMaps"}, {"secrets", "Secrets"}, {"pvcs", "PVCs"},
 	{"events", "Events"}, {"nodes", "Nodes"}, {"create", "Create"},
 }
 

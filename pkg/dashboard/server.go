@@ -26,6 +26,10 @@ import (
 //go:embed templates static
 var assets embed.FS
 
+// maxSessions bounds the cached clients: a learner's cluster has a few users, and each
+// cached clientset costs memory in a pod that should stay within a few tens of MiB.
+const maxSessions = 16
+
 // Options configure a Server.
 type Options struct {
 	// Clients builds a user's API clients from their token (TokenClients in a cluster).
@@ -61,7 +65,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 15 * time.Second
 	}
-	s := &Server{opts: opts, log: opts.Log, clients: newClientCache(opts.Clients, 64), key: make([]byte, 32)}
+	s := &Server{opts: opts, log: opts.Log, clients: newClientCache(opts.Clients, maxSessions), key: make([]byte, 32)}
 	if s.log == nil {
 		s.log = log.Default()
 	}

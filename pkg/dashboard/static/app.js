@@ -26,7 +26,7 @@
     if (refreshing) { again = true; return; }
     refreshing = true;
     try {
-      const res = await fetch(location.href, { credentials: "same-origin", headers: { "X-Live": "1" } });
+      const res = await fetch(location.href, { credentials: "same-origin" });
       if (res.redirected && new URL(res.url).pathname.endsWith("/login")) {
         location.href = "login?expired=1";
         return;
@@ -50,6 +50,9 @@
     const q = new URLSearchParams({ ns: body.dataset.ns || "", kinds: kinds });
     const es = new EventSource("api/watch?" + q.toString());
     es.addEventListener("change", refresh);
+    // After a reconnect (the dashboard restarted, say), changes in between were missed.
+    let readies = 0;
+    es.addEventListener("ready", () => { if (readies++ > 0) refresh(); });
     es.addEventListener("problem", (e) => console.warn("live updates:", e.data));
   }
 
