@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,7 +78,7 @@ func (s *Server) watchStream(w http.ResponseWriter, r *http.Request, u *user) {
 	ns := namespaceOf(r)
 	var kinds []string
 	for _, k := range strings.Split(r.URL.Query().Get("kinds"), ",") {
-		if watchable[k] != nil && len(kinds) < len(watchable) {
+		if watchable[k] != nil && !slices.Contains(kinds, k) {
 			kinds = append(kinds, k)
 		}
 	}
