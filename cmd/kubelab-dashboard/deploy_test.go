@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// objects decodes deploy.yaml strictly into typed objects.
+func objects(t *testing.T) []runtime.Object {
+	t.Helper()
+	b := mustRead(t)
+	if bytes.Contains(b, []byte("{{")) {
+		t.Error("deploy.yaml has {{: add-on manifests are Go templates")
+	}
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
+	var out []runtime.Object
+	for {
+		doc, err := r.Read()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
+		if err != nil {
+			t.Fatalf("decode: %v\n%s", err, doc)
+		}
+		out = append(out, obj)
+	}
+}
+
+func TestDeployManifest(t *testing.T) {
+	var dep *appsv1.Deployment
+	services := map[string]*corev1.Service{}
+	var roles []*rbacv1.Role
+	for _, o := range objects(t) {
+		switch o := o.(type) {
+		case *appsv1.Deployment:
+			dep = o
+		case *corev1.Service:
+			services[o.Namespace] = o
+		case *rbacv1.Role:
+			roles = append(roles, o)
+		case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
+			t.Errorf("the dashboard's own account needs no cluster-wide rights: %T", o)
+		}
+	}
+	if dep == nil || dep.Namespace != "kubernetes-dashboard" {
+		t.Fatal("no Deployment in kubernetes-dashboard")
+	}
+	c := dep.Spec.Template.Spec.Containers[0]
+	if c.Image != "kubelab/dashboard:0.1.0" || c.ImagePullPolicy != corev1.PullIfNotPresent {
+		t.Errorf("image %s, pull %s", c.Image, c.ImagePullPolicy)
+	}
+	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Scheme != corev1.URISchemeHTTPS {
+		t.Errorf("readiness probe %+v, want HTTPS /healthz", p)
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	if env["GOMEMLIMIT"].Value != "40MiB" || env["POD_IP"].ValueFrom == nil || env["POD_IP"].ValueFrom.FieldRef.FieldPath != "status.podIP" {
+		t.Errorf("env %v", c.Env)
+	}
+	if !slices.Contains(c.Args, "--mirror-endpoints=kube-system/kubernetes-dashboard") || c.Ports[0].ContainerPort != 8443 {
+		t.Errorf("args %v, ports %v", c.Args, c.Ports)
+	}
+	if c.Resources.Requests.Memory().Value() > 64<<20 {
+		t.Errorf("memory request %v: the node must stay small", c.Resources.Requests.Memory())
+	}
+	own, mirrored := services["kubernetes-dashboard"], services["kube-system"]
+	if own == nil || own.Spec.Ports[0].Port != 443 || own.Spec.Ports[0].Name != "https" || own.Spec.Ports[0].TargetPort.String() != "https" {
+		t.Errorf("Service kubernetes-dashboard/kubernetes-dashboard: %+v", own)
+	}
+	// The mirrored Endpoints' port is named https: the API server's proxy matches them by name.
+	if mirrored == nil || mirrored.Name != "kubernetes-dashboard" || len(mirrored.Spec.Selector) != 0 || mirrored.Spec.Ports[0].Name != "https" || mirrored.Spec.Ports[0].Port != 443 {
+		t.Errorf("Service kube-system/kubernetes-dashboard: %+v, want selectorless, port 443 named https", mirrored)
+	}
+	if len(roles) != 1 || roles[0].Namespace != "kube-system" {
+		t.Fatalf("roles %v, want one in kube-system", roles)
+	}
+	for _, r := range roles[0].Rules {
+		if !slices.Equal(r.Resources, []string{"endpoints"}) {
+			t.Errorf("rule on %v: the dashboard keeps only its Endpoints", r.Resources)
+		}
+		if !slices.Equal(r.Verbs, []string{"create"}) && !slices.Equal(r.ResourceNames, []string{"kubernetes-dashboard"}) {
+			t.Errorf("rule %v is not limited to the one Endpoints object", r)
+		}
+	}
+	if strings.Contains(string(mustRead(t)), "kubelab-admin") {
+		t.Error("kubelab-admin belongs to the CLI, not this manifest")
+	}
+}
+
+func mustRead(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("deploy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
