@@ -39,6 +39,8 @@ const (
 	// MetricsServer serves the resource metrics API behind `kubectl top`
 	// (sigs.k8s.io/metrics-server), under the name of its upstream image.
 	MetricsServer = "registry.k8s.io/metrics-server/metrics-server:v0.9.0"
+	// Dashboard is kubelab's learner dashboard (cmd/kubelab-dashboard), the dashboard add-on.
+	Dashboard = "kubelab/dashboard:0.1.0"
 	// LoadBalancer fronts the API servers of clusters with several control planes
 	// (cmd/kubelab-lb). It runs on the host's Docker, next to the nodes.
 	LoadBalancer = "kubelab/lb:1.0"

@@ -9,8 +9,8 @@ import (
 func TestAddonsUnknownName(t *testing.T) {
 	for _, verb := range []string{"enable", "disable"} {
 		f := twoClusters()
-		_, _, err := run(t, f, "addons", verb, "dashboard", "--name", "lab")
-		want := `no add-on named "dashboard": choose one of storage, ingress, metrics-server`
+		_, _, err := run(t, f, "addons", verb, "registry", "--name", "lab")
+		want := `no add-on named "registry": choose one of storage, ingress, metrics-server, dashboard`
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s: want %q, got %v", verb, want, err)
 		}

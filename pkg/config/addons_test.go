@@ -36,7 +36,7 @@ func TestAddonsFollowTheCatalog(t *testing.T) {
 }
 
 func TestUnknownAddonGivesLineAndColumn(t *testing.T) {
-	const known = "(known: ingress, metrics-server, storage)"
+	const known = "(known: dashboard, ingress, metrics-server, storage)"
 	cases := []struct{ doc, want string }{
 		{"[addons]\ningress = true\ndashbaord = true\n", `3:1: unknown add-on "dashbaord" ` + known},
 		{"name = \"lab\"\naddons.foo = false\n", `2:1: unknown add-on "foo" ` + known},
@@ -65,9 +65,9 @@ func TestUnknownAddonGivesLineAndColumn(t *testing.T) {
 
 func TestValidateNamesUnknownAddon(t *testing.T) {
 	c := Default()
-	c.Addons = Addons{"storage": false, "dashboard": true}
+	c.Addons = Addons{"storage": false, "registry": true}
 	err := c.Validate()
-	if err == nil || !strings.HasPrefix(err.Error(), `addons: unknown add-on "dashboard"`) {
+	if err == nil || !strings.HasPrefix(err.Error(), `addons: unknown add-on "registry"`) {
 		t.Errorf("got %v", err)
 	}
 }

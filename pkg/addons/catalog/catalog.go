@@ -45,6 +45,13 @@ var All = []Spec{
 		Values:      map[string]string{"Image": images.MetricsServer},
 		Namespace:   "kube-system", Deployment: "metrics-server",
 	},
+	{
+		Name:        "dashboard",
+		Description: "kubelab's dashboard, at the classic `kubectl proxy` URL with a token sign-in (`kubelab dashboard`)",
+		Manifest:    "addons/dashboard.yaml",
+		Values:      map[string]string{"Image": images.Dashboard},
+		Namespace:   "kubernetes-dashboard", Deployment: "kubernetes-dashboard",
+	},
 }
 
 // Names lists every add-on's name, in install order.

@@ -41,7 +41,7 @@ func (r Release) components() []component {
 		{localPathBuild, []string{"local-path-provisioner"}},
 		{traefikBuild, []string{"traefik"}},
 		{metricsServerBuild, []string{"metrics-server"}},
-		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
+		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-dashboard", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 }
 
@@ -184,6 +184,7 @@ func ownBuild(context.Context) (gomod.Wrapper, []gomod.Build, error) {
 		{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"},
 		{Packages: []string{"./cmd/kubelab-netd"}, Output: "kubelab-netd"},
 		{Packages: []string{"./cmd/kubelab-lb"}, Output: "kubelab-lb"},
+		{Packages: []string{"./cmd/kubelab-dashboard"}, Output: "kubelab-dashboard"},
 		{Packages: []string{"./cmd/kubelab-bootcamp"}, Output: "kubelab-bootcamp-v1", Ldflags: []string{"-X main.version=1"}},
 		{Packages: []string{"./cmd/kubelab-bootcamp"}, Output: "kubelab-bootcamp-v2", Ldflags: []string{"-X main.version=2"}},
 	}, nil

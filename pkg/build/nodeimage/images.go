@@ -60,6 +60,12 @@ func (b *builder) componentImages() []imagefs.Image {
 			Changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
 		},
 		imagefs.Image{
+			Ref:  images.Dashboard,
+			Bins: map[string]string{"usr/local/bin/kubelab-dashboard": "kubelab-dashboard"},
+			// Unprivileged, and with a read-only root: it writes nothing (its certificate stays in memory).
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-dashboard"]`, "EXPOSE 8443", "USER 65532:65532"},
+		},
+		imagefs.Image{
 			Ref:     images.LocalPathProvisioner,
 			Bins:    map[string]string{"usr/local/bin/local-path-provisioner": "local-path-provisioner"},
 			Changes: []string{`ENTRYPOINT ["/usr/local/bin/local-path-provisioner"]`},
