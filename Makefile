@@ -42,7 +42,7 @@ unit:
 # The conformance subset's JUnit report and ginkgo log stay in $(CONFORMANCE_DIR)/report-e2e.
 e2e: build node-image conformance-tools
 	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
-		KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report-e2e \
+		KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report-e2e KUBELAB_SCREENSHOTS=$(CURDIR)/bin/screenshots \
 		$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/...
 
 # The whole [Conformance] suite on a 1+2 cluster; writes conformance/results.md, JUnit

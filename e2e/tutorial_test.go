@@ -44,6 +44,7 @@ func TestTutorial(t *testing.T) {
 	t.Run("kubectl top", tut.top)
 	t.Run("addons", tut.addons)
 	t.Run("load docker-image", tut.load)
+	t.Run("dashboard in a browser", tut.dashboard)
 }
 
 // tutorial is TestTutorial's cluster and what its modules share: the first pod of the
@@ -280,7 +281,7 @@ func (tut *tutorial) top(t *testing.T) {
 // enabling it brings it back; an unknown add-on is named in the error.
 func (tut *tutorial) addons(t *testing.T) {
 	r := kubelab(t, tut.env, "addons", "list", "--name", tut.name)
-	for _, a := range []string{"storage", "ingress", "metrics-server"} {
+	for _, a := range []string{"storage", "ingress", "metrics-server", "dashboard"} {
 		if !regexp.MustCompile(`(?m)^` + a + `\s+1/1 ready`).MatchString(r.stdout) {
 			t.Errorf("addons list: %s not enabled and ready:\n%s%s", a, r.stdout, r.stderr)
 		}
