@@ -100,3 +100,25 @@ func imports(dir string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CheckCovers says whether covered lists exactly the packages under prefix that dir
+// imports, directly or not (dir included when it is under prefix): the check behind
+// every hand-kept list of embedded sources.
+func CheckCovers(root, dir, prefix string, covered []string) error {
+	closure, err := Closure(root, dir)
+	if err != nil {
+		return err
+	}
+	var want []string
+	for _, d := range closure {
+		if strings.HasPrefix(d, prefix) {
+			want = append(want, d)
+		}
+	}
+	got := append([]string(nil), covered...)
+	sort.Strings(got)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		return fmt.Errorf("the list covers %v; %s is made by %v", got, dir, want)
+	}
+	return nil
+}
