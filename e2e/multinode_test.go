@@ -73,6 +73,7 @@ api_server_address = %q
 
 [addons]
 metrics-server = false
+dashboard = false
 
 [[nodes]]
 role = "control-plane"
@@ -232,8 +233,8 @@ func checkNodePortFromHost(t *testing.T, ctx context.Context, c *testCluster, no
 	}
 }
 
-// checkAddonsFromConfig: storage and ingress are enabled and ready, metrics-server is
-// off, as the config file says.
+// checkAddonsFromConfig: storage and ingress are enabled and ready, metrics-server and
+// the dashboard are off, as the config file says.
 func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	r := kubelab(t, c.env, "addons", "list", "--name", c.name, "-o", "json")
 	var states []struct {
@@ -248,7 +249,7 @@ func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	for _, s := range states {
 		got[s.Name] = s.Enabled && s.Ready
 	}
-	if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false, "dashboard": false}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("add-ons enabled and ready: %v, want %v", got, want)
 	}
 }

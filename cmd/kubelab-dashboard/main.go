@@ -105,5 +105,5 @@ func endpointsMirror(target, podIP string, port int32) (*dashboard.Mirror, error
 	if err != nil {
 		return nil, err
 	}
-	return &dashboard.Mirror{Client: c, Namespace: ns, Name: name, IP: podIP, Port: port, PortName: "https", Every: 15 * time.Second}, nil
+	return &dashboard.Mirror{Client: c, Namespace: ns, Name: name, IP: podIP, Port: port, Every: 15 * time.Second}, nil
 }

@@ -85,12 +85,13 @@ func TestDashboardManifest(t *testing.T) {
 		t.Errorf("memory request %v: the node must stay small", c.Resources.Requests.Memory())
 	}
 	own, mirrored := services["kubernetes-dashboard"], services["kube-system"]
-	if own == nil || own.Spec.Ports[0].Port != 443 || own.Spec.Ports[0].Name != "https" || own.Spec.Ports[0].TargetPort.String() != "https" {
+	if own == nil || own.Spec.Ports[0].Port != 443 || own.Spec.Ports[0].Name != "" || own.Spec.Ports[0].TargetPort.String() != "https" {
 		t.Errorf("Service kubernetes-dashboard/kubernetes-dashboard: %+v", own)
 	}
-	// The mirrored Endpoints' port is named https: the API server's proxy matches them by name.
-	if mirrored == nil || mirrored.Name != "kubernetes-dashboard" || len(mirrored.Spec.Selector) != 0 || mirrored.Spec.Ports[0].Name != "https" || mirrored.Spec.Ports[0].Port != 443 {
-		t.Errorf("Service kube-system/kubernetes-dashboard: %+v, want selectorless, port 443 named https", mirrored)
+	// Both ports unnamed: the tutorials' URL (https:kubernetes-dashboard:) asks the API server's
+	// proxy for the port named "", and it matches the mirrored Endpoints' port by that name too.
+	if mirrored == nil || mirrored.Name != "kubernetes-dashboard" || len(mirrored.Spec.Selector) != 0 || mirrored.Spec.Ports[0].Name != "" || mirrored.Spec.Ports[0].Port != 443 {
+		t.Errorf("Service kube-system/kubernetes-dashboard: %+v, want selectorless, port 443 unnamed", mirrored)
 	}
 	if len(roles) != 1 || roles[0].Namespace != "kube-system" {
 		t.Fatalf("roles %v, want one in kube-system", roles)

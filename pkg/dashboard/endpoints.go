@@ -24,7 +24,7 @@ type Mirror struct {
 	Name      string
 	IP        string // the pod's address (downward API: status.podIP)
 	Port      int32
-	PortName  string
+	PortName  string        // "" matches the Service's unnamed port, which the tutorials' URL needs
 	Every     time.Duration // how often to put it right again if someone changed it
 	Log       *log.Logger
 }
