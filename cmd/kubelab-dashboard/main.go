@@ -8,14 +8,13 @@ import (
 	"errors"
 	"flag"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -26,10 +25,23 @@ func main() {
 	listen := flag.String("listen", ":8443", "address to serve HTTPS on")
 	certFile := flag.String("tls-cert", "", "serving certificate (PEM); default: a self-signed one made at start")
 	keyFile := flag.String("tls-key", "", "key of --tls-cert (PEM)")
-	mirror := flag.String("mirror-endpoints", "", "NAMESPACE/NAME of Endpoints to keep pointing at this pod (POD_IP), for a selectorless Service elsewhere")
-	mirrorPort := flag.Int("mirror-port", 8443, "port the mirrored Endpoints point at")
+	relayTo := flag.String("relay-to", "", "HOST:PORT: only relay TCP connections from --listen there (the kube-system entrance), no dashboard")
 	kubeconfig := flag.String("kubeconfig", "", "outside a cluster: take the API server's address and CA from this file (never its credentials)")
 	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *relayTo != "" {
+		l, err := net.Listen("tcp", *listen)
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("kubelab-dashboard relaying %s → %s", *listen, *relayTo)
+		if err := dashboard.Relay(ctx, l, *relayTo, log.Default()); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	base, err := apiServer(*kubeconfig)
 	if err != nil {
@@ -43,19 +55,6 @@ func main() {
 	srv, err := dashboard.New(dashboard.Options{Clients: dashboard.TokenClients(base)})
 	if err != nil {
 		log.Fatal(err)
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	mirrorDone := make(chan struct{})
-	if *mirror != "" {
-		m, err := endpointsMirror(*mirror, podIP, int32(*mirrorPort))
-		if err != nil {
-			log.Fatal(err)
-		}
-		go func() { m.Run(ctx); close(mirrorDone) }()
-	} else {
-		close(mirrorDone)
 	}
 
 	hs := &http.Server{
@@ -73,7 +72,6 @@ func main() {
 	if err := hs.ListenAndServeTLS("", ""); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
-	<-mirrorDone
 }
 
 // apiServer is where users' calls go: in a cluster, the in-cluster address and CA.
@@ -82,28 +80,4 @@ func apiServer(kubeconfig string) (*rest.Config, error) {
 		return rest.InClusterConfig()
 	}
 	return clientcmd.BuildConfigFromFlags("", kubeconfig)
-}
-
-// endpointsMirror keeps NAMESPACE/NAME pointing at this pod with the pod's own
-// ServiceAccount (allowed exactly that object).
-func endpointsMirror(target, podIP string, port int32) (*dashboard.Mirror, error) {
-	ns, name, ok := strings.Cut(target, "/")
-	if !ok || ns == "" || name == "" {
-		return nil, errors.New("--mirror-endpoints wants NAMESPACE/NAME, e.g. kube-system/kubernetes-dashboard")
-	}
-	if podIP == "" {
-		return nil, errors.New("--mirror-endpoints needs POD_IP (the Deployment passes status.podIP)")
-	}
-	cfg, err := rest.InClusterConfig()
-	if err != nil {
-		return nil, err
-	}
-	cfg.UserAgent = "kubelab-dashboard"
-	// Endpoints are deprecated in favour of EndpointSlices; the mirror uses them on purpose.
-	cfg.WarningHandler = rest.NoWarnings{}
-	c, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &dashboard.Mirror{Client: c, Namespace: ns, Name: name, IP: podIP, Port: port, Every: 15 * time.Second}, nil
 }

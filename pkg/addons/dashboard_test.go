@@ -43,25 +43,23 @@ func dashboardObjects(t *testing.T) []runtime.Object {
 	}
 }
 
-// The dashboard add-on runs the kubelab image with HTTPS, a small memory budget, and an
-// account that may touch nothing but the kube-system Endpoints it mirrors.
+// The dashboard add-on runs the kubelab image with HTTPS and a small memory budget, under
+// an account with no rights; a relay in kube-system serves older tutorials' URL.
 func TestDashboardManifest(t *testing.T) {
-	var dep *appsv1.Deployment
+	deps := map[string]*appsv1.Deployment{}
 	services := map[string]*corev1.Service{}
-	var roles []*rbacv1.Role
 	for _, o := range dashboardObjects(t) {
 		switch o := o.(type) {
 		case *appsv1.Deployment:
-			dep = o
+			deps[o.Namespace] = o
 		case *corev1.Service:
 			services[o.Namespace] = o
-		case *rbacv1.Role:
-			roles = append(roles, o)
-		case *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
-			t.Errorf("the dashboard's own account needs no cluster-wide rights: %T", o)
+		case *rbacv1.Role, *rbacv1.RoleBinding, *rbacv1.ClusterRole, *rbacv1.ClusterRoleBinding:
+			t.Errorf("the dashboard's own account needs no rights (users' tokens do the work): %T", o)
 		}
 	}
-	if dep == nil || dep.Namespace != "kubernetes-dashboard" {
+	dep := deps["kubernetes-dashboard"]
+	if dep == nil {
 		t.Fatal("no Deployment in kubernetes-dashboard")
 	}
 	c := dep.Spec.Template.Spec.Containers[0]
@@ -78,31 +76,33 @@ func TestDashboardManifest(t *testing.T) {
 	if env["GOMEMLIMIT"].Value != "40MiB" || env["POD_IP"].ValueFrom == nil || env["POD_IP"].ValueFrom.FieldRef.FieldPath != "status.podIP" {
 		t.Errorf("env %v", c.Env)
 	}
-	if !slices.Contains(c.Args, "--mirror-endpoints=kube-system/kubernetes-dashboard") || c.Ports[0].ContainerPort != 8443 {
+	if !slices.Contains(c.Args, "--listen=:8443") || c.Ports[0].ContainerPort != 8443 {
 		t.Errorf("args %v, ports %v", c.Args, c.Ports)
 	}
 	if c.Resources.Requests.Memory().Value() > 64<<20 {
 		t.Errorf("memory request %v: the node must stay small", c.Resources.Requests.Memory())
 	}
-	own, mirrored := services["kubernetes-dashboard"], services["kube-system"]
+
+	// Both Services' ports are unnamed: the tutorials' URL (https:kubernetes-dashboard:)
+	// asks the API server's proxy for the port named "".
+	own, old := services["kubernetes-dashboard"], services["kube-system"]
 	if own == nil || own.Spec.Ports[0].Port != 443 || own.Spec.Ports[0].Name != "" || own.Spec.Ports[0].TargetPort.String() != "https" {
 		t.Errorf("Service kubernetes-dashboard/kubernetes-dashboard: %+v", own)
 	}
-	// Both ports unnamed: the tutorials' URL (https:kubernetes-dashboard:) asks the API server's
-	// proxy for the port named "", and it matches the mirrored Endpoints' port by that name too.
-	if mirrored == nil || mirrored.Name != "kubernetes-dashboard" || len(mirrored.Spec.Selector) != 0 || mirrored.Spec.Ports[0].Name != "" || mirrored.Spec.Ports[0].Port != 443 {
-		t.Errorf("Service kube-system/kubernetes-dashboard: %+v, want selectorless, port 443 unnamed", mirrored)
+	relay := deps["kube-system"]
+	if relay == nil {
+		t.Fatal("no relay Deployment in kube-system")
 	}
-	if len(roles) != 1 || roles[0].Namespace != "kube-system" {
-		t.Fatalf("roles %v, want one in kube-system", roles)
+	if old == nil || old.Name != "kubernetes-dashboard" || old.Spec.Ports[0].Name != "" || old.Spec.Ports[0].Port != 443 ||
+		old.Spec.Selector["app.kubernetes.io/name"] != relay.Spec.Template.Labels["app.kubernetes.io/name"] {
+		t.Errorf("Service kube-system/kubernetes-dashboard: %+v, want port 443 unnamed, selecting the relay", old)
 	}
-	for _, r := range roles[0].Rules {
-		if !slices.Equal(r.Resources, []string{"endpoints"}) {
-			t.Errorf("rule on %v: the dashboard keeps only its Endpoints", r.Resources)
-		}
-		if !slices.Equal(r.Verbs, []string{"create"}) && !slices.Equal(r.ResourceNames, []string{"kubernetes-dashboard"}) {
-			t.Errorf("rule %v is not limited to the one Endpoints object", r)
-		}
+	rc := relay.Spec.Template.Spec.Containers[0]
+	if rc.Image != images.Dashboard || !slices.Contains(rc.Args, "--relay-to=kubernetes-dashboard.kubernetes-dashboard.svc:443") {
+		t.Errorf("relay container %s %v", rc.Image, rc.Args)
+	}
+	if a := relay.Spec.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Error("the relay talks to no API: it should get no token")
 	}
 	if strings.Contains(string(dashboardManifest(t)), "kubelab-admin") {
 		t.Error("kubelab-admin belongs to the CLI, not this manifest")

@@ -1,7 +1,7 @@
 // Package dashboard is kubelab's learner dashboard: a web UI that shows how a cluster's
 // objects relate, live. It owns the HTTP handlers (sign-in with a bearer token kept only in
 // a cookie, lists, details, actions, the namespace graph, log streams), the embedded pages
-// and assets, the self-signed serving certificate, and the kube-system Endpoints mirror.
+// and assets, the self-signed serving certificate, and the TCP relay behind the kube-system entrance.
 //
 // Every URL the UI uses is relative and every page sits at the top level, so it works at
 // "/" and under any prefix, e.g. the API server's service proxy path after `kubectl proxy`.
