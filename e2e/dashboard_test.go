@@ -233,11 +233,12 @@ func (tut *tutorial) dashboardLogs(t *testing.T, ctx context.Context, s dashboar
 	browse(t, ctx, "the request shows in the live logs", waitJS(fmt.Sprintf(`document.getElementById('logs').textContent.includes(%q)`, probe)))
 }
 
-// Rolling back in the UI to the revision of v1 puts v1 back in the Deployment.
+// Rolling back in the UI to the revision of v1 (not v10, the tutorial's bad image) puts v1
+// back in the Deployment.
 func (tut *tutorial) dashboardRollback(t *testing.T, ctx context.Context, deployment string) {
 	browse(t, ctx, "open the Deployment", chromedp.Navigate(deployment), chromedp.WaitVisible(chromedp.CSS(`#rollback-select`)))
 	revision := browseGet(t, ctx, "choose the revision of v1",
-		chromedp.Evaluate[string](`[...document.querySelectorAll('#rollback-select option')].find(o => o.textContent.includes('kubelab/bootcamp:v1')).value`))
+		chromedp.Evaluate[string](`[...document.querySelectorAll('#rollback-select option')].find(o => /kubelab\/bootcamp:v1(?!\d)/.test(o.textContent)).value`))
 	browse(t, ctx, "roll back to revision "+revision,
 		chromedp.SetValue(chromedp.CSS(`#rollback-select`), revision),
 		chromedp.Click(chromedp.CSS(`[data-test="rollback-button"]`)),
