@@ -143,15 +143,16 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	png := browseGet(t, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+	// Below quality 100 Chromium encodes JPEG.
+	jpeg := browseGet(t, ctx, "screenshot "+name, chromedp.FullScreenshot(85))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	path := filepath.Join(dir, name+".jpg")
+	if err := os.WriteFile(path, jpeg, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("screenshot %s (%d bytes)", path, len(png))
+	t.Logf("screenshot %s (%d bytes)", path, len(jpeg))
 }
 
 // signIn submits a token on the login page at url.
