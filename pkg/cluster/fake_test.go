@@ -32,7 +32,8 @@ type fakeProvider struct {
 	locked     int // LockNetwork calls
 	stops      []string
 	starts     []string
-	onStart    func(name string) // called by StartNode, e.g. to cancel a context
+	onStart    func(name string) // called by StartNode
+	onExec     func(line string) // called by Exec, e.g. to cancel the context
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -205,11 +206,17 @@ func (f *fakeProvider) InspectNode(_ context.Context, name string) ([]byte, erro
 	return []byte(`{"Name": "/` + name + `"}`), nil
 }
 
-func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
+func (f *fakeProvider) Exec(ctx context.Context, node string, cmd []string, opts docker.ExecOptions) error {
 	line := strings.Join(cmd, " ")
 	f.mu.Lock()
 	f.execs = append(f.execs, node+": "+line)
 	f.mu.Unlock()
+	if f.onExec != nil {
+		f.onExec(line)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // like the real client, whose request is cancelled
+	}
 	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
 		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
 	}

@@ -142,8 +142,11 @@ func (f *fakeDaemon) InspectNode(_ context.Context, name string) ([]byte, error)
 	return []byte("{}"), nil
 }
 
-func (f *fakeDaemon) Exec(_ context.Context, node string, _ []string, _ docker.ExecOptions) error {
+func (f *fakeDaemon) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
 	f.record("Exec", node)
+	if len(cmd) > 1 && cmd[1] == "is-system-running" && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte("running\n")) // booted
+	}
 	return nil
 }
 
