@@ -103,6 +103,22 @@ func TestStopStart(t *testing.T) {
 			t.Errorf("reader got %q", out)
 		}
 	})
+	t.Run("export logs", func(t *testing.T) {
+		dir := t.TempDir()
+		r := kubelab(t, c.env, "export", "logs", "--name", c.name, dir)
+		if r.err != nil || strings.TrimSpace(r.stdout) != dir {
+			t.Fatalf("export logs: %v, printed %q", r.err, r.stdout)
+		}
+		cp := filepath.Join(dir, c.name+"-control-plane")
+		for _, f := range []string{"docker-inspect.json", "kubelet.log", "containerd.log", "journal.log", "containers.txt", "../events.txt", "../pods.txt"} {
+			if st, err := os.Stat(filepath.Join(cp, f)); err != nil || st.Size() == 0 {
+				t.Errorf("%s missing or empty: %v", f, err)
+			}
+		}
+		if m, _ := filepath.Glob(filepath.Join(cp, "pods", "kube-system_kube-apiserver-*", "kube-apiserver", "*.log")); len(m) == 0 {
+			t.Error("no kube-apiserver log among the pod logs")
+		}
+	})
 	t.Run("start again says running", func(t *testing.T) {
 		r := kubelab(t, c.env, "start", "--name", c.name)
 		if r.err != nil || !strings.Contains(r.stderr, "already running") {

@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -190,5 +192,27 @@ func TestPublishWarnings(t *testing.T) {
 	n.APIAddress, n.Published = "127.0.0.1", []string{"127.0.0.1:6443->6443/tcp"}
 	if w := publishWarnings(n); len(w) != 0 {
 		t.Errorf("warnings for loopback-only ports: %q", w)
+	}
+}
+
+func TestExportLogs(t *testing.T) {
+	f := newFake()
+	haCluster(f, "running")
+	dir := t.TempDir()
+	// The fake has no /var/log/pods to copy: that error is reported, the rest written.
+	err := ExportLogs(context.Background(), f, "lab", dir)
+	if err == nil || !strings.Contains(err.Error(), "/var/log/pods") {
+		t.Errorf("want the missing pod logs reported, got %v", err)
+	}
+	for _, file := range []string{"lab-worker/docker-inspect.json", "lab-worker/kubelet.log", "lab-external-load-balancer/docker-inspect.json", "status.json"} {
+		if _, err := os.Stat(filepath.Join(dir, file)); err != nil {
+			t.Errorf("%s not written: %v", file, err)
+		}
+	}
+	if !slices.Contains(f.execs, "lab-worker: journalctl --no-pager --boot=all -u kubelet") {
+		t.Errorf("kubelet's log not asked for: %v", f.execs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lab-external-load-balancer", "kubelet.log")); err == nil {
+		t.Error("the load balancer has no kubelet")
 	}
 }

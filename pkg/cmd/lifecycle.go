@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -139,4 +141,46 @@ func printStatus(g *globals, s *cluster.Status) {
 	for _, w := range s.Warnings {
 		fmt.Fprintf(g.err, "WARNING: %s\n", w)
 	}
+}
+
+func newExportCmd(g *globals) *cobra.Command {
+	export := &cobra.Command{Use: "export", Short: "Export a cluster's logs"}
+	var name string
+	logs := &cobra.Command{
+		Use:   "logs [DIR]",
+		Short: "Write a cluster's logs into DIR (default: a new temporary directory), for bug reports",
+		Long: "Write, per node: docker inspect, the systemd journal, kubelet's and containerd's logs,\n" +
+			"the containers and images in containerd, kubeadm's configuration and every pod's logs;\n" +
+			"and for the cluster: its status, pods and events.",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dc, err := g.docker(cmd.Context())
+			if err != nil {
+				return err
+			}
+			dir := ""
+			if len(args) == 1 {
+				dir = args[0]
+			} else if dir, err = os.MkdirTemp("", "kubelab-logs-"+name+"-"); err != nil {
+				return err
+			}
+			st := g.status()
+			st.Start(fmt.Sprintf("Exporting the logs of cluster %q", name))
+			err = cluster.ExportLogs(cmd.Context(), dc, name, dir)
+			st.End(err)
+			if errors.Is(err, cluster.ErrNotFound) {
+				return err
+			}
+			if err != nil {
+				// What could be written is still worth having.
+				fmt.Fprintf(g.err, "WARNING: some logs could not be exported: %v\n", err)
+			}
+			fmt.Fprintln(g.out, dir)
+			st.Infof("Logs of cluster %q written to %s", name, dir)
+			return nil
+		},
+	}
+	logs.Flags().StringVar(&name, "name", config.DefaultName, "cluster name")
+	export.AddCommand(logs)
+	return export
 }

@@ -82,6 +82,7 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 		newStopCmd(g),
 		newStartCmd(g),
 		newStatusCmd(g),
+		newExportCmd(g),
 		newGetCmd(g),
 		newIPCmd(g),
 		newServiceCmd(g),
