@@ -66,6 +66,7 @@ func TestNetworkDuplicatesRepaired(t *testing.T) {
 // the test ends.
 func createNetworkUnchecked(t *testing.T, api *client.Client, name string) string {
 	t.Helper()
+	api.NegotiateAPIVersion(context.Background())
 	body, _ := json.Marshal(map[string]any{"Name": name, "CheckDuplicate": false})
 	req, err := http.NewRequest(http.MethodPost, "http://docker/v"+api.ClientVersion()+"/networks/create", bytes.NewReader(body))
 	if err != nil {
@@ -92,7 +93,7 @@ func createContainerOn(t *testing.T, api *client.Client, name, networkID string)
 	t.Helper()
 	ctx := context.Background()
 	resp, err := api.ContainerCreate(ctx, &container.Config{Image: "busybox:1.35", Cmd: []string{"true"}}, nil,
-		&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{networkID: {}}}, nil, name)
+		&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{networkID: {NetworkID: networkID}}}, nil, name)
 	if err != nil {
 		t.Fatal(fmt.Errorf("create container %s: %w", name, err))
 	}

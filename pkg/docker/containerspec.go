@@ -67,8 +67,11 @@ func baseConfig(name, image, networkID, ip string, ports []PortMapping, given ma
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
 	}
 	netCfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-		// By ID: a name may be ambiguous (see Network.ID).
+		// By ID: a name may be ambiguous (see Network.ID). Keyed by ID alone, the daemon
+		// keeps only the network's name and looks it up by name at the first start;
+		// NetworkID makes it keep the ID.
 		networkID: {
+			NetworkID:  networkID,
 			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: ip},
 			Aliases:    []string{name},
 		},
