@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,9 @@ import (
 // on a PersistentVolume is stopped (its containers exit, `kubelab status` says stopped)
 // and started again: its nodes are Ready at the same addresses, the API server on the
 // same host port (the kubeconfig written at create still works), the Service answers
-// from the host and the file is still there. A second start says it is running already.
+// from the host and the file is still there. A start while another program holds the
+// API server's port fails with one line naming the port. A second start says it is
+// running already.
 func TestStopStart(t *testing.T) {
 	api := requireDocker(t)
 	c := newTestCluster(t, "lc-ss")
@@ -59,6 +62,19 @@ func TestStopStart(t *testing.T) {
 	}
 	if r := kubelab(t, c.env, "stop", "--name", c.name); r.err != nil || !strings.Contains(r.stderr, "already stopped") {
 		t.Errorf("a second stop: %v\n%s", r.err, r.stderr)
+	}
+
+	// A program that took the API server's port meanwhile: one clear line naming it.
+	port := serverBefore[strings.LastIndex(serverBefore, ":")+1:]
+	if l, err := net.Listen("tcp", "127.0.0.1:"+port); err != nil {
+		t.Errorf("take the API port: %v", err)
+	} else {
+		r := kubelab(t, c.env, "start", "--name", c.name)
+		l.Close()
+		if r.err == nil {
+			t.Error("start succeeded with the API server's port taken")
+		}
+		assertOneLineError(t, r.stderr, "127.0.0.1:"+port+" is taken")
 	}
 
 	r = kubelab(t, c.env, "start", "--name", c.name, "--wait", "5m")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,6 +16,11 @@ import (
 	"github.com/kubelab/kubelab/pkg/labels"
 )
 
+// hostPortRe finds the address:port in the daemon's error about a port in use, e.g.
+// "listen tcp4 127.0.0.1:40001: bind: address already in use" or "Bind for
+// 127.0.0.1:40001 failed: port is already allocated".
+var hostPortRe = regexp.MustCompile(`(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]*\]):\d+`)
+
 // StartNode starts a stopped container. Its published ports are the ones chosen at
 // create, so one taken by another program in the meantime makes the start fail.
 func (c *Client) StartNode(ctx context.Context, name string) error {
@@ -24,8 +30,11 @@ func (c *Client) StartNode(ctx context.Context, name string) error {
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "already allocated") || strings.Contains(msg, "address already in use") {
-		return fmt.Errorf("start %s: a host port it publishes is taken by another program (%s): stop that program and retry",
-			name, strings.TrimSpace(msg[strings.LastIndex(msg, ":")+1:]))
+		port := "a host port it publishes"
+		if m := hostPortRe.FindString(msg); m != "" {
+			port = "host port " + m
+		}
+		return fmt.Errorf("start %s: %s is taken by another program since the cluster was created: stop that program, then start the cluster again", name, port)
 	}
 	if strings.Contains(msg, "network") && strings.Contains(msg, "not found") {
 		return fmt.Errorf("start %s: its Docker network is gone (%v): delete the cluster and create it again", name, err)
