@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -17,7 +18,13 @@ import (
 // node addresses at the same moment would both pick the same free ones: one lock,
 // held from finding the network to creating the node containers on it, prevents both.
 // It is a file lock, so it is released when its holder exits, however it exits.
-var networkLockPath = filepath.Join(os.TempDir(), "kubelab-network.lock")
+// A fixed directory, not $TMPDIR, which differs between users and sessions.
+var networkLockPath = func() string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.TempDir(), "kubelab-network.lock")
+	}
+	return "/tmp/kubelab-network.lock"
+}()
 
 // networkLockWait is how long a kubelab waits for another one to finish with the network.
 const networkLockWait = 3 * time.Minute
