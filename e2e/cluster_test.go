@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -139,11 +140,11 @@ func checkWorkloadHTTP(t *testing.T, ctx context.Context, api *client.Client, c 
 // printed kubeconfig reaches it.
 func checkGetCommands(t *testing.T, ctx context.Context, c *testCluster) {
 	r := kubelab(t, c.env, "get", "clusters")
-	if r.err != nil || !containsLine(r.stdout, c.name) {
+	if r.err != nil || !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(c.name)+`\s+running\s+1$`).MatchString(r.stdout) {
 		t.Errorf("get clusters: %v %q", r.err, r.stdout)
 	}
 	r = kubelab(t, c.env, "get", "clusters", "-o", "json")
-	if r.err != nil || !strings.Contains(r.stdout, `"name": "`+c.name+`"`) {
+	if r.err != nil || !strings.Contains(r.stdout, `"name": "`+c.name+`"`) || !strings.Contains(r.stdout, `"state": "running"`) {
 		t.Errorf("get clusters -o json: %v %q", r.err, r.stdout)
 	}
 	r = kubelab(t, c.env, "get", "nodes", "--name", c.name)

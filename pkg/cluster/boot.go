@@ -19,17 +19,18 @@ func (c *creation) waitForBoot(ctx context.Context) error {
 	defer cancel()
 	g, ctx := errgroup.WithContext(ctx)
 	for _, n := range c.nodes {
-		g.Go(func() error { return c.waitForNode(ctx, n) })
+		g.Go(func() error { return waitForNode(ctx, c.p, n.name) })
 	}
 	return g.Wait()
 }
 
-func (c *creation) waitForNode(ctx context.Context, n node) error {
+// waitForNode waits until systemd finished booting a node and containerd runs there.
+func waitForNode(ctx context.Context, p docker.Provider, name string) error {
 	// is-system-running --wait blocks until boot is over; it fails while systemd's own
 	// socket is not up yet, in the first milliseconds.
 	err := retry(ctx, func() error {
 		var out strings.Builder
-		err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
+		err := p.Exec(ctx, name, []string{"systemctl", "is-system-running", "--wait"}, docker.ExecOptions{Stdout: &out, Stderr: &out})
 		state := strings.TrimSpace(out.String())
 		if state == "running" || state == "degraded" {
 			return nil
@@ -40,10 +41,10 @@ func (c *creation) waitForNode(ctx context.Context, n node) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", n.name, err, n.name)
+		return fmt.Errorf("node %s did not boot: %w (see `docker logs %s`)", name, err, name)
 	}
-	if err := c.p.Exec(ctx, n.name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
-		return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", n.name, err, n.name)
+	if err := p.Exec(ctx, name, []string{"systemctl", "is-active", "--quiet", "containerd"}, docker.ExecOptions{}); err != nil {
+		return fmt.Errorf("containerd is not running on node %s: %w (see `docker exec %s journalctl -u containerd`)", name, err, name)
 	}
 	return nil
 }

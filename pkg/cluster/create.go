@@ -92,6 +92,14 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		if err != nil && c.created {
 			c.rollback(st)
 		}
+		// Ctrl-C (SIGINT) or SIGTERM cancels ctx: say so rather than "context canceled".
+		if err != nil && ctx.Err() != nil {
+			kept := "everything it had made was removed"
+			if opts.Retain {
+				kept = "its nodes were kept (--retain): remove them with `kubelab delete cluster --name " + cfg.Name + "`"
+			}
+			err = fmt.Errorf("create of cluster %q interrupted (%v): %s", cfg.Name, context.Cause(ctx), kept)
+		}
 	}()
 	return st.Run(ctx, steps)
 }
@@ -171,9 +179,16 @@ func (c *creation) preflight(ctx context.Context) error {
 }
 
 // startNodes creates the network, the node containers (all at once) and, with several
-// control planes, the load balancer in front of their API servers.
+// control planes, the load balancer in front of their API servers. It holds the host-wide
+// network lock throughout, so that a kubelab creating another cluster at the same moment
+// neither makes a second network of the same name nor picks the same fixed addresses.
 func (c *creation) startNodes(ctx context.Context) error {
-	var err error
+	unlock, err := c.p.LockNetwork(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c.created = true // from here on a rollback has something to look for
 	if c.network, err = c.p.EnsureNetwork(ctx, NetworkName); err != nil {
 		return err
 	}
@@ -193,12 +208,11 @@ func (c *creation) startNodes(ctx context.Context) error {
 		}
 	}
 	apiPort := docker.PortMapping{ContainerPort: 6443, HostPort: c.apiPort, ListenAddress: c.cfg.Networking.APIServerAddress}
-	c.created = true
 	g, gctx := errgroup.WithContext(ctx)
 	for i, n := range c.nodes {
 		spec := docker.NodeSpec{
 			Name: n.name, Cluster: c.cfg.Name, Role: n.role, Image: c.cfg.Image,
-			Network: c.network.Name, IP: n.ip, Security: c.security,
+			Network: c.network.ID, IP: n.ip, Security: c.security,
 		}
 		if i == 0 && !c.ha() {
 			spec.Ports = []docker.PortMapping{apiPort}
@@ -220,7 +234,7 @@ func (c *creation) startNodes(ctx context.Context) error {
 		g.Go(func() error {
 			return c.p.CreateLoadBalancer(gctx, docker.LoadBalancerSpec{
 				Name: c.loadBalancerName(), Cluster: c.cfg.Name, Image: images.LoadBalancer,
-				Network: c.network.Name, IP: c.lbIP, Port: apiPort, Backends: backends,
+				Network: c.network.ID, IP: c.lbIP, Port: apiPort, Backends: backends,
 			})
 		})
 	}
@@ -287,7 +301,8 @@ func (c *creation) waitReady(ctx context.Context) error {
 	return WaitAddons(ctx, c.client, c.addons())
 }
 
-// rollback removes what a failed create made, unless asked to keep it.
+// rollback removes what a failed create made, unless asked to keep it. It runs on a
+// context of its own: the create's may be the one that was cancelled.
 func (c *creation) rollback(st *ui.Status) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/labels"
@@ -28,6 +29,11 @@ type fakeProvider struct {
 	createErr  error
 	lbBackends []string
 	copies     int // files copied out of nodes
+	locked     int // LockNetwork calls
+	stops      []string
+	starts     []string
+	onStart    func(name string) // called by StartNode
+	onExec     func(line string) // called by Exec, e.g. to cancel the context
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -79,7 +85,7 @@ func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security,
 
 func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
 	f.network = true
-	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
+	return docker.Network{ID: "f00d", Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
 }
 
 func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
@@ -120,6 +126,8 @@ func (f *fakeProvider) CreateLoadBalancer(_ context.Context, spec docker.LoadBal
 }
 
 func (f *fakeProvider) ListNodes(_ context.Context, cluster string) ([]docker.Node, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var out []docker.Node
 	for _, n := range f.nodes {
 		if cluster == "" || n.Cluster == cluster {
@@ -130,16 +138,85 @@ func (f *fakeProvider) ListNodes(_ context.Context, cluster string) ([]docker.No
 }
 
 func (f *fakeProvider) DeleteNode(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	delete(f.nodes, name)
 	delete(f.volumes, docker.VolumeName(name))
 	return nil
 }
 
-func (f *fakeProvider) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
+func (f *fakeProvider) LockNetwork(context.Context) (func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.locked++
+	return func() {}, nil
+}
+
+func (f *fakeProvider) setState(name, state string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.nodes[name]
+	if !ok {
+		return fmt.Errorf("no container %s", name)
+	}
+	n.State = state
+	f.nodes[name] = n
+	return nil
+}
+
+func (f *fakeProvider) StartNode(_ context.Context, name string) error {
+	f.mu.Lock()
+	f.starts = append(f.starts, name)
+	f.mu.Unlock()
+	if f.onStart != nil {
+		f.onStart(name)
+	}
+	return f.setState(name, "running")
+}
+
+func (f *fakeProvider) StopNode(_ context.Context, name string, _ time.Duration) error {
+	f.mu.Lock()
+	f.stops = append(f.stops, name)
+	f.mu.Unlock()
+	return f.setState(name, "exited")
+}
+
+// ListVolumes finds a volume's cluster by the node name it starts with.
+func (f *fakeProvider) ListVolumes(_ context.Context, cluster string) (map[string][]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]string{}
+	for v := range f.volumes {
+		c, _, _ := strings.Cut(v, "-")
+		if cluster == "" || c == cluster {
+			out[c] = append(out[c], v)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeProvider) DeleteVolume(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.volumes, name)
+	return nil
+}
+
+func (f *fakeProvider) InspectNode(_ context.Context, name string) ([]byte, error) {
+	return []byte(`{"Name": "/` + name + `"}`), nil
+}
+
+func (f *fakeProvider) Exec(ctx context.Context, node string, cmd []string, opts docker.ExecOptions) error {
 	line := strings.Join(cmd, " ")
 	f.mu.Lock()
 	f.execs = append(f.execs, node+": "+line)
 	f.mu.Unlock()
+	if f.onExec != nil {
+		f.onExec(line)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // like the real client, whose request is cancelled
+	}
 	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
 		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
 	}

@@ -30,7 +30,7 @@ func AdminKubeconfig(ctx context.Context, p docker.Provider, name string) ([]byt
 		}
 	}
 	if cp == nil || pub == nil {
-		return nil, fmt.Errorf("cluster %s has no running control plane with a published API port: start it with `docker start` on its containers", name)
+		return nil, fmt.Errorf("cluster %s has no running control plane with a published API port: start it with `kubelab start --name %s`", name, name)
 	}
 	kc, err := hostKubeconfig(ctx, p, name, cp.Name, pub.APIAddress, pub.APIPort)
 	if err != nil {

@@ -79,7 +79,7 @@ func TestAdminKubeconfigNeedsARunningControlPlane(t *testing.T) {
 	f := newFake()
 	f.nodes["lab-control-plane"] = fakeNode("lab-control-plane", "exited", 40001, "127.0.0.1")
 	_, err := AdminKubeconfig(context.Background(), f, "lab")
-	if err == nil || !strings.Contains(err.Error(), "docker start") {
+	if err == nil || !strings.Contains(err.Error(), "kubelab start --name lab") {
 		t.Errorf("want a hint to start the cluster, got %v", err)
 	}
 }

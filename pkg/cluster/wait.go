@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -46,13 +47,21 @@ var SystemComponents = []string{"etcd", "kube-apiserver", "kube-controller-manag
 // pods running and ready, and the default ServiceAccount exists (pods cannot be created
 // before it does).
 func WaitReady(ctx context.Context, client kubernetes.Interface, nodes []string) error {
+	return waitReady(ctx, client, nodes, nil)
+}
+
+// waitReady is WaitReady after a start: restarted maps each node a start brought back to
+// the moment it did so. What the API server says of those nodes and of their pods was
+// written before they stopped until their kubelets report again, so it counts only when
+// newer: the node's Ready heartbeat, and its pods' containers' start times.
+func waitReady(ctx context.Context, client kubernetes.Interface, nodes []string, restarted map[string]time.Time) error {
 	core := client.CoreV1().RESTClient()
 	err := waitUntil(ctx, cache.NewListWatchFromClient(core, "nodes", "", fields.Everything()), &corev1.Node{}, func(objs []any) (bool, string) {
 		ready := map[string]bool{}
 		for _, o := range objs {
 			n := o.(*corev1.Node)
 			for _, c := range n.Status.Conditions {
-				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue {
+				if c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue && !c.LastHeartbeatTime.Time.Before(restarted[n.Name]) {
 					ready[n.Name] = true
 				}
 			}
@@ -77,7 +86,7 @@ func WaitReady(ctx context.Context, client kubernetes.Interface, nodes []string)
 				comp = p.Labels["k8s-app"]
 			}
 			total[comp]++
-			if podReady(p) {
+			if podReady(p) && podFresh(p, restarted) {
 				ready[comp]++
 			}
 		}
@@ -108,6 +117,56 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// podFresh says whether every container of a pod started after its node was
+// restarted (or the node was not).
+func podFresh(p *corev1.Pod, restarted map[string]time.Time) bool {
+	since := restarted[p.Spec.NodeName]
+	if since.IsZero() {
+		return true
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.State.Running == nil || cs.State.Running.StartedAt.Time.Before(since) {
+			return false
+		}
+	}
+	return true
+}
+
+// waitAddonPods is WaitAddons after a start: a Deployment's status is stale until the
+// controller manager catches up, so it waits for each add-on's pods instead, counting
+// those on restarted nodes only once they run again (see waitReady).
+func waitAddonPods(ctx context.Context, client kubernetes.Interface, list []addons.Addon, restarted map[string]time.Time) error {
+	for _, a := range list {
+		d, err := client.AppsV1().Deployments(a.Namespace).Get(ctx, a.Deployment, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("add-on %s: %w", a.Name, err)
+		}
+		want := int32(1)
+		if d.Spec.Replicas != nil {
+			want = *d.Spec.Replicas
+		}
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		if err != nil {
+			return fmt.Errorf("add-on %s: %w", a.Name, err)
+		}
+		lw := cache.NewFilteredListWatchFromClient(client.CoreV1().RESTClient(), "pods", a.Namespace,
+			func(o *metav1.ListOptions) { o.LabelSelector = sel.String() })
+		err = waitUntil(ctx, lw, &corev1.Pod{}, func(objs []any) (bool, string) {
+			ready := int32(0)
+			for _, o := range objs {
+				if p := o.(*corev1.Pod); podReady(p) && podFresh(p, restarted) {
+					ready++
+				}
+			}
+			return ready >= want, fmt.Sprintf("add-on %s: %d/%d pods ready", a.Name, ready, want)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WaitAddons waits until the Deployment of each add-on has all its pods ready.

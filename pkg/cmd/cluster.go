@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -73,16 +74,33 @@ func newCreateCmd(g *globals) *cobra.Command {
 func newDeleteCmd(g *globals) *cobra.Command {
 	del := &cobra.Command{Use: "delete", Short: "Delete a cluster"}
 	var name, kc string
+	var all bool
 	clusterCmd := &cobra.Command{
 		Use:   "cluster",
-		Short: "Delete a cluster: its nodes, volumes and kubeconfig entries",
+		Short: "Delete a cluster (running, stopped or half-created): its nodes, volumes and kubeconfig entries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all && cmd.Flags().Changed("name") {
+				return errors.New("give either --name or --all, not both")
+			}
 			dc, err := g.docker(cmd.Context())
 			if err != nil {
 				return err
 			}
 			st := g.status()
+			if all {
+				st.Start("Deleting every kubelab cluster")
+				names, err := cluster.DeleteAll(cmd.Context(), dc, kc)
+				st.End(err)
+				if err == nil {
+					if len(names) == 0 {
+						st.Infof("There are no kubelab clusters (nothing to delete).")
+					} else {
+						st.Infof("Deleted %s.", strings.Join(names, ", "))
+					}
+				}
+				return err
+			}
 			st.Start(fmt.Sprintf("Deleting cluster %q", name))
 			err = cluster.Delete(cmd.Context(), dc, name, kc)
 			if errors.Is(err, cluster.ErrNotFound) {
@@ -95,6 +113,7 @@ func newDeleteCmd(g *globals) *cobra.Command {
 		},
 	}
 	clusterCmd.Flags().StringVar(&name, "name", config.DefaultName, "cluster name")
+	clusterCmd.Flags().BoolVar(&all, "all", false, "delete every kubelab cluster")
 	clusterCmd.Flags().StringVar(&kc, "kubeconfig", "", "kubeconfig file to remove the cluster from (default $KUBECONFIG or ~/.kube/config)")
 	del.AddCommand(clusterCmd)
 	return del
@@ -124,10 +143,12 @@ func newGetCmd(g *globals) *cobra.Command {
 				fmt.Fprintln(g.err, "No kubelab clusters.")
 				return nil
 			}
+			tw := tabwriter.NewWriter(g.out, 0, 4, 3, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSTATE\tNODES")
 			for _, c := range list {
-				fmt.Fprintln(g.out, c.Name)
+				fmt.Fprintf(tw, "%s\t%s\t%d\n", c.Name, c.State, len(c.Nodes))
 			}
-			return nil
+			return tw.Flush()
 		},
 	}
 

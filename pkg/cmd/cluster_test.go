@@ -24,8 +24,8 @@ func TestGetClustersJSON(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	want := []cluster.Info{
-		{Name: "lab", Nodes: f.nodes[:2]},
-		{Name: "other", Nodes: f.nodes[2:]},
+		{Name: "lab", State: cluster.StateRunning, Nodes: f.nodes[:2]},
+		{Name: "other", State: cluster.StateStopped, Nodes: f.nodes[2:]},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
@@ -34,7 +34,7 @@ func TestGetClustersJSON(t *testing.T) {
 
 func TestGetClusters(t *testing.T) {
 	out, stderr, err := run(t, twoClusters(), "get", "clusters")
-	if err != nil || out != "lab\nother\n" || stderr != "" {
+	if err != nil || out != "NAME    STATE     NODES\nlab     running   2\nother   stopped   1\n" || stderr != "" {
 		t.Errorf("got stdout %q, stderr %q, %v", out, stderr, err)
 	}
 	out, stderr, err = run(t, &fakeDaemon{}, "get", "clusters")

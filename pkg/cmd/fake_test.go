@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 )
@@ -16,12 +17,15 @@ type fakeDaemon struct {
 	nodes   []docker.Node
 	images  map[string]string // the images there are, with the value of any label asked for
 	pingErr error
+	volumes []fakeVolume // volumes left without their container
 
 	mu    sync.Mutex
 	calls []string
 }
 
 var _ daemon = (*fakeDaemon)(nil)
+
+type fakeVolume struct{ name, cluster string }
 
 func (f *fakeDaemon) record(method string, args ...any) {
 	f.mu.Lock()
@@ -102,8 +106,47 @@ func (f *fakeDaemon) DeleteNode(_ context.Context, name string) error {
 	return nil
 }
 
-func (f *fakeDaemon) Exec(_ context.Context, node string, _ []string, _ docker.ExecOptions) error {
+func (f *fakeDaemon) LockNetwork(context.Context) (func(), error) {
+	f.record("LockNetwork")
+	return func() {}, nil
+}
+
+func (f *fakeDaemon) StartNode(_ context.Context, name string) error {
+	f.record("StartNode", name)
+	return nil
+}
+
+func (f *fakeDaemon) StopNode(_ context.Context, name string, _ time.Duration) error {
+	f.record("StopNode", name)
+	return nil
+}
+
+func (f *fakeDaemon) ListVolumes(_ context.Context, cluster string) (map[string][]string, error) {
+	f.record("ListVolumes", cluster)
+	out := map[string][]string{}
+	for _, v := range f.volumes {
+		if cluster == "" || v.cluster == cluster {
+			out[v.cluster] = append(out[v.cluster], v.name)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeDaemon) DeleteVolume(_ context.Context, name string) error {
+	f.record("DeleteVolume", name)
+	return nil
+}
+
+func (f *fakeDaemon) InspectNode(_ context.Context, name string) ([]byte, error) {
+	f.record("InspectNode", name)
+	return []byte("{}"), nil
+}
+
+func (f *fakeDaemon) Exec(_ context.Context, node string, cmd []string, opts docker.ExecOptions) error {
 	f.record("Exec", node)
+	if len(cmd) > 1 && cmd[1] == "is-system-running" && opts.Stdout != nil {
+		_, _ = opts.Stdout.Write([]byte("running\n")) // booted
+	}
 	return nil
 }
 

@@ -25,7 +25,7 @@ func loadBalancerConfig(spec LoadBalancerSpec) (*container.Config, *container.Ho
 
 // baseConfig is what every kubelab container has: a name and hostname, labels, published
 // ports, a fixed address on the kubelab network, and a restart policy.
-func baseConfig(name, image, networkName, ip string, ports []PortMapping, given map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
+func baseConfig(name, image, networkID, ip string, ports []PortMapping, given map[string]string) (*container.Config, *container.HostConfig, *network.NetworkingConfig, error) {
 	lbls := map[string]string{}
 	for k, v := range given {
 		lbls[k] = v
@@ -60,11 +60,18 @@ func baseConfig(name, image, networkName, ip string, ports []PortMapping, given 
 	cfg := &container.Config{Hostname: name, Image: image, Labels: lbls, ExposedPorts: exposed}
 	host := &container.HostConfig{
 		PortBindings: bindings,
-		// Come back after a daemon or host restart, but stay down after `kubelab stop`.
+		// unless-stopped: a container that was running when the daemon (or the host) went
+		// down is started again when it comes back, and one stopped on purpose (`kubelab
+		// stop` is a `docker stop`) stays stopped. "always" would also revive stopped
+		// clusters; "on-failure" would revive none after a daemon restart.
 		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
 	}
 	netCfg := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
-		networkName: {
+		// By ID: a name may be ambiguous (see Network.ID). Keyed by ID alone, the daemon
+		// keeps only the network's name and looks it up by name at the first start;
+		// NetworkID makes it keep the ID.
+		networkID: {
+			NetworkID:  networkID,
 			IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: ip},
 			Aliases:    []string{name},
 		},

@@ -11,7 +11,7 @@ import (
 func baseSpec() NodeSpec {
 	return NodeSpec{
 		Name: "lab-control-plane", Cluster: "lab", Role: labels.RoleControlPlane, Image: "kubelab/node:v1.37.2",
-		Network: "kubelab", IP: "172.30.0.2",
+		Network: "f00d1d", IP: "172.30.0.2",
 		Ports: []PortMapping{{ContainerPort: 6443, HostPort: 40001, ListenAddress: "127.0.0.1"}},
 	}
 }
@@ -45,8 +45,9 @@ func TestContainerConfigPrivileged(t *testing.T) {
 	if len(host.Mounts) != 1 || host.Mounts[0].Type != mount.TypeVolume || host.Mounts[0].Target != "/var" || host.Mounts[0].Source != "lab-control-plane-var" {
 		t.Errorf("mounts: %+v", host.Mounts)
 	}
-	ep := netCfg.EndpointsConfig["kubelab"]
-	if ep == nil || ep.IPAMConfig.IPv4Address != "172.30.0.2" {
+	ep := netCfg.EndpointsConfig["f00d1d"]
+	// Connected by network ID, which the daemon keeps (the name may be ambiguous).
+	if ep == nil || ep.IPAMConfig.IPv4Address != "172.30.0.2" || ep.NetworkID != "f00d1d" {
 		t.Errorf("endpoint: %+v", ep)
 	}
 }
@@ -94,7 +95,7 @@ func TestContainerConfigRejectsBadProtocol(t *testing.T) {
 
 func TestLoadBalancerConfigHasNoNodePowers(t *testing.T) {
 	cfg, host, netCfg, err := loadBalancerConfig(LoadBalancerSpec{
-		Name: "lab-external-load-balancer", Cluster: "lab", Image: "kubelab/lb:1.0", Network: "kubelab", IP: "172.30.0.5",
+		Name: "lab-external-load-balancer", Cluster: "lab", Image: "kubelab/lb:1.0", Network: "f00d1d", IP: "172.30.0.5",
 		Port:     PortMapping{ContainerPort: 6443, HostPort: 40002, ListenAddress: "127.0.0.1"},
 		Backends: []string{"lab-control-plane:6443", "lab-control-plane2:6443"},
 	})
@@ -113,7 +114,7 @@ func TestLoadBalancerConfigHasNoNodePowers(t *testing.T) {
 	if b := host.PortBindings["6443/tcp"]; len(b) != 1 || b[0].HostPort != "40002" || b[0].HostIP != "127.0.0.1" {
 		t.Errorf("ports %v", host.PortBindings)
 	}
-	if netCfg.EndpointsConfig["kubelab"].IPAMConfig.IPv4Address != "172.30.0.5" {
-		t.Errorf("address %+v", netCfg.EndpointsConfig["kubelab"])
+	if netCfg.EndpointsConfig["f00d1d"].IPAMConfig.IPv4Address != "172.30.0.5" {
+		t.Errorf("address %+v", netCfg.EndpointsConfig["f00d1d"])
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/kubelab/kubelab/pkg/labels"
@@ -26,17 +27,57 @@ var candidateSubnets = func() []string {
 	return s
 }()
 
-// EnsureNetwork returns the named bridge network, creating it on the first free
-// candidate subnet if it does not exist.
+// EnsureNetwork returns the bridge network of that exact name, creating it on the first
+// free candidate subnet if there is none, and repairing duplicates (see repairDuplicates)
+// if an older kubelab or another tool made several. Callers hold LockNetwork.
 func (c *Client) EnsureNetwork(ctx context.Context, name string) (Network, error) {
-	if n, err := c.inspectNetwork(ctx, name); err == nil {
-		return n, nil
-	} else if !cerrdefs.IsNotFound(err) {
-		return Network{}, err
-	}
-	used, err := c.usedSubnets(ctx)
+	nets, err := c.networksNamed(ctx, name)
 	if err != nil {
 		return Network{}, err
+	}
+	if len(nets) == 0 {
+		if err := c.createNetwork(ctx, name); err != nil {
+			return Network{}, err
+		}
+		// Another tool (or a kubelab without the lock) may have made one at the same moment.
+		if nets, err = c.networksNamed(ctx, name); err != nil {
+			return Network{}, err
+		}
+	}
+	switch len(nets) {
+	case 0:
+		return Network{}, fmt.Errorf("network %s was created but the daemon does not list it", name)
+	case 1:
+		return c.inspectNetwork(ctx, nets[0].ID)
+	}
+	keep, err := c.repairDuplicates(ctx, name, nets)
+	if err != nil {
+		return Network{}, err
+	}
+	return c.inspectNetwork(ctx, keep)
+}
+
+// networksNamed lists the networks named exactly name: the daemon's name filter also
+// matches names that merely contain it.
+func (c *Client) networksNamed(ctx context.Context, name string) ([]network.Summary, error) {
+	list, err := c.api.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("name", name))})
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	var out []network.Summary
+	for _, n := range list {
+		if n.Name == name {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// createNetwork creates the network on the first candidate subnet no other network uses.
+func (c *Client) createNetwork(ctx context.Context, name string) error {
+	used, err := c.usedSubnets(ctx)
+	if err != nil {
+		return err
 	}
 	var lastErr error
 	for _, cidr := range candidateSubnets {
@@ -57,18 +98,15 @@ func (c *Client) EnsureNetwork(ctx context.Context, name string) (Network, error
 				"com.docker.network.bridge.enable_ip_masquerade": "true",
 			},
 		})
-		if err == nil {
-			return c.inspectNetwork(ctx, name)
-		}
-		if cerrdefs.IsConflict(err) || strings.Contains(err.Error(), "already exists") {
-			return c.inspectNetwork(ctx, name) // created concurrently by another kubelab
+		if err == nil || cerrdefs.IsConflict(err) || strings.Contains(err.Error(), "already exists") {
+			return nil // made now, or by another tool in the meantime
 		}
 		lastErr = err
 		if !strings.Contains(err.Error(), "overlap") {
-			return Network{}, fmt.Errorf("create network %s: %w", name, err)
+			return fmt.Errorf("create network %s: %w", name, err)
 		}
 	}
-	return Network{}, fmt.Errorf("create network %s: no free subnet among the candidates: %v", name, lastErr)
+	return fmt.Errorf("create network %s: no free subnet among the candidates: %v", name, lastErr)
 }
 
 func upperHalf(p netip.Prefix) netip.Prefix {
@@ -106,43 +144,50 @@ func (c *Client) usedSubnets(ctx context.Context) ([]netip.Prefix, error) {
 	return used, nil
 }
 
-func (c *Client) inspectNetwork(ctx context.Context, name string) (Network, error) {
-	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
+func (c *Client) inspectNetwork(ctx context.Context, id string) (Network, error) {
+	n, err := c.api.NetworkInspect(ctx, id, network.InspectOptions{})
 	if err != nil {
 		return Network{}, err
 	}
-	out := Network{Name: n.Name}
+	out := Network{ID: n.ID, Name: n.Name}
 	for _, cfg := range n.IPAM.Config {
 		if p, err := netip.ParsePrefix(cfg.Subnet); err == nil && p.Addr().Is4() {
 			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
 		}
 	}
 	if out.Subnet == "" {
-		return out, fmt.Errorf("network %s has no IPv4 subnet of its own; remove it (docker network rm %s) and retry", name, name)
+		return out, fmt.Errorf("network %s has no IPv4 subnet of its own; remove it (docker network rm %s) and retry", n.Name, n.ID)
 	}
 	return out, nil
 }
 
-// RemoveNetworkIfUnused removes the network once no container, running or stopped
-// kubelab node, is on it.
+// RemoveNetworkIfUnused removes the networks of that name once no container, running or
+// stopped kubelab node, is on them. Callers hold LockNetwork.
 func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
-	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
-	if cerrdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	nets, err := c.networksNamed(ctx, name)
+	if err != nil || len(nets) == 0 {
 		return err
 	}
-	if len(n.Containers) > 0 {
-		return nil
-	}
-	// Stopped kubelab nodes are not in n.Containers but still hold fixed addresses here.
+	// Stopped kubelab nodes are not among a network's containers but still hold fixed
+	// addresses on it.
 	nodes, err := c.ListNodes(ctx, "")
 	if err != nil || len(nodes) > 0 {
 		return err
 	}
-	if err := c.api.NetworkRemove(ctx, name); err != nil && !cerrdefs.IsNotFound(err) {
-		return fmt.Errorf("remove network %s: %w", name, err)
+	for _, summary := range nets {
+		n, err := c.api.NetworkInspect(ctx, summary.ID, network.InspectOptions{})
+		if cerrdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if len(n.Containers) > 0 {
+			continue
+		}
+		if err := c.api.NetworkRemove(ctx, n.ID); err != nil && !cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("remove network %s (%s): %w", name, shortID(n.ID), err)
+		}
 	}
 	return nil
 }
@@ -166,7 +211,7 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 		if ct.NetworkSettings == nil {
 			continue
 		}
-		if ep, ok := ct.NetworkSettings.Networks[nw.Name]; ok {
+		if ep := endpointOn(ct.NetworkSettings.Networks, nw); ep != nil {
 			busy[ep.IPAddress] = true
 			if ep.IPAMConfig != nil {
 				busy[ep.IPAMConfig.IPv4Address] = true
@@ -182,7 +227,7 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 		if err != nil || info.NetworkSettings == nil {
 			continue
 		}
-		if ep, ok := info.NetworkSettings.Networks[nw.Name]; ok && ep.IPAMConfig != nil {
+		if ep := endpointOn(info.NetworkSettings.Networks, nw); ep != nil && ep.IPAMConfig != nil {
 			busy[ep.IPAMConfig.IPv4Address] = true
 		}
 	}
@@ -193,4 +238,22 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 		}
 	}
 	return "", fmt.Errorf("network %s: no free address left in %s", nw.Name, nw.Subnet)
+}
+
+// endpointOn is a container's endpoint on network nw, found by the network's ID (the
+// name alone may be ambiguous), or nil.
+func endpointOn(eps map[string]*network.EndpointSettings, nw Network) *network.EndpointSettings {
+	for key, ep := range eps {
+		if ep != nil && (ep.NetworkID == nw.ID || (ep.NetworkID == "" && key == nw.Name)) {
+			return ep
+		}
+	}
+	return nil
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

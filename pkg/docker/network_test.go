@@ -13,3 +13,14 @@ func TestUpperHalf(t *testing.T) {
 		}
 	}
 }
+
+func TestHostPortInDaemonErrors(t *testing.T) {
+	for msg, want := range map[string]string{
+		"driver failed programming external connectivity on endpoint lab-control-plane (abc): Error starting userland proxy: listen tcp4 127.0.0.1:40001: bind: address already in use": "127.0.0.1:40001",
+		"Bind for 0.0.0.0:8080 failed: port is already allocated": "0.0.0.0:8080",
+	} {
+		if got := hostPortRe.FindString(msg); got != want {
+			t.Errorf("found %q in %q, want %q", got, msg, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ func nodeFromSummary(ct container.Summary) (n Node, ok bool) {
 		Role:    ct.Labels[labels.Role],
 		State:   ct.State,
 		Image:   ct.Image,
+		Version: ct.Labels[labels.KubernetesVersion], // the image's labels are the container's too
 	}
 	if ct.NetworkSettings != nil {
 		for _, ep := range ct.NetworkSettings.Networks {
@@ -117,7 +119,13 @@ func nodeFromSummary(ct container.Summary) (n Node, ok bool) {
 		}
 	}
 	for _, p := range ct.Ports {
-		if p.PrivatePort != 6443 || p.PublicPort == 0 {
+		if p.PublicPort == 0 {
+			continue
+		}
+		if p.IP != "::" || !slices.Contains(n.Published, fmt.Sprintf("0.0.0.0:%d->%d/%s", p.PublicPort, p.PrivatePort, p.Type)) {
+			n.Published = append(n.Published, fmt.Sprintf("%s:%d->%d/%s", p.IP, p.PublicPort, p.PrivatePort, p.Type))
+		}
+		if p.PrivatePort != 6443 {
 			continue
 		}
 		// A binding on all addresses is listed twice, as 0.0.0.0 and as ::; keep the IPv4 one.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Security is how a node container gets the powers systemd, containerd and kubelet need.
@@ -43,12 +44,16 @@ type Mount struct {
 
 // NodeSpec is everything needed to create one node container.
 type NodeSpec struct {
-	Name     string // container name and hostname
-	Cluster  string
-	Role     string
-	Image    string
-	Network  string
-	IP       string // fixed IPv4 address on Network, so the node keeps its identity across restarts
+	Name    string // container name and hostname
+	Cluster string
+	Role    string
+	Image   string
+	Network string // ID of the network (see Network.ID)
+	// IP is a fixed IPv4 address on Network. Docker would otherwise hand out a free address
+	// at every start, and a node's address is written into its certificates, kubeconfigs,
+	// static pod manifests and kubelet configuration by kubeadm: keeping it is what lets a
+	// cluster survive `kubelab stop`/`start` and daemon or host restarts unchanged.
+	IP       string
 	Ports    []PortMapping
 	Mounts   []Mount
 	Labels   map[string]string
@@ -60,8 +65,8 @@ type LoadBalancerSpec struct {
 	Name     string
 	Cluster  string
 	Image    string
-	Network  string
-	IP       string
+	Network  string      // ID of the network
+	IP       string      // fixed, like a node's
 	Port     PortMapping // the API server port published on the host
 	Backends []string    // host:port of each control plane's API server
 }
@@ -74,16 +79,23 @@ type Node struct {
 	State   string `json:"state"` // running, exited, ...
 	IP      string `json:"ip"`
 	Image   string `json:"image"`
+	// Version is the Kubernetes version of the node's image.
+	Version string `json:"version,omitempty"`
 	// APIPort is the host port the API server is published on (the control plane or load
 	// balancer that publishes it), and APIAddress the host address of that binding:
 	// "0.0.0.0" or "::" means every address, "" that it is unknown (a stopped node made
 	// before kubelab kept the address in a label).
 	APIPort    int    `json:"apiPort,omitempty"`
 	APIAddress string `json:"apiAddress,omitempty"`
+	// Published lists a running container's published ports as address:port->port/proto.
+	Published []string `json:"published,omitempty"`
 }
 
 // Network is the Docker network the nodes share.
 type Network struct {
+	// ID is what containers are connected by: Docker accepts several networks of one
+	// name, and a request naming an ambiguous one fails.
+	ID      string
 	Name    string
 	Subnet  string
 	Gateway string
@@ -106,6 +118,11 @@ type Provider interface {
 	ImageLabel(ctx context.Context, ref, key string) (value string, exists bool, err error)
 	// DetectSecurity finds out whether the daemon runs privileged containers.
 	DetectSecurity(ctx context.Context, image string) (Security, error)
+	// LockNetwork takes the host-wide lock that EnsureNetwork, FreeIP and the creation of
+	// containers on the network happen under, and RemoveNetworkIfUnused too.
+	LockNetwork(ctx context.Context) (unlock func(), err error)
+	// EnsureNetwork finds the network of that exact name or creates it; duplicates of the
+	// name are repaired.
 	EnsureNetwork(ctx context.Context, name string) (Network, error)
 	RemoveNetworkIfUnused(ctx context.Context, name string) error
 	// FreeIP returns an unused fixed address on the network.
@@ -118,6 +135,19 @@ type Provider interface {
 	ListNodes(ctx context.Context, cluster string) ([]Node, error)
 	// DeleteNode removes a node container and its volume; a missing node is not an error.
 	DeleteNode(ctx context.Context, name string) error
+	// StartNode starts a stopped node or load balancer container.
+	StartNode(ctx context.Context, name string) error
+	// StopNode stops a node or load balancer container, giving it timeout to shut down
+	// cleanly before it is killed.
+	StopNode(ctx context.Context, name string, timeout time.Duration) error
+	// ListVolumes lists the names of kubelab node volumes of a cluster (every cluster if
+	// cluster is ""), by cluster: a create killed at the wrong moment leaves a volume
+	// without its container.
+	ListVolumes(ctx context.Context, cluster string) (map[string][]string, error)
+	// DeleteVolume removes a volume; a missing one is not an error.
+	DeleteVolume(ctx context.Context, name string) error
+	// InspectNode is the daemon's description of a container, as JSON.
+	InspectNode(ctx context.Context, name string) ([]byte, error)
 	Exec(ctx context.Context, node string, cmd []string, opts ExecOptions) error
 	// SaveImages streams images of the host's Docker as a docker-archive tar.
 	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
