@@ -44,6 +44,7 @@ type node struct {
 // creation carries what the steps of one create hand to each other.
 type creation struct {
 	p    docker.Provider
+	st   *ui.Status
 	opts CreateOptions
 	cfg  *config.Cluster
 
@@ -56,6 +57,8 @@ type creation struct {
 	// certificateKey lets joining control planes fetch the cluster's CA and keys.
 	certificateKey string
 	lbIP           string
+	// lbRange is the cluster's block of LoadBalancer Service addresses ("" for none).
+	lbRange string
 
 	kubeconfig *api.Config
 	restConfig *rest.Config
@@ -73,7 +76,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		cfg = config.Default()
 	}
 	cfg.SetDefaults()
-	c := &creation{p: p, opts: opts, cfg: cfg}
+	c := &creation{p: p, st: st, opts: opts, cfg: cfg}
 
 	steps := []ui.Step{
 		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
@@ -180,6 +183,9 @@ func (c *creation) startNodes(ctx context.Context) error {
 	if c.security, err = c.p.DetectSecurity(ctx, c.cfg.Image); err != nil {
 		return err
 	}
+	if c.lbRange, err = c.loadBalancerBlock(ctx); err != nil {
+		return err
+	}
 	var taken []string
 	for i := range c.nodes {
 		if c.nodes[i].ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
@@ -199,6 +205,9 @@ func (c *creation) startNodes(ctx context.Context) error {
 		spec := docker.NodeSpec{
 			Name: n.name, Cluster: c.cfg.Name, Role: n.role, Image: c.cfg.Image,
 			Network: c.network.Name, IP: n.ip, Security: c.security,
+		}
+		if c.lbRange != "" {
+			spec.Labels = map[string]string{labels.LoadBalancerRange: c.lbRange}
 		}
 		if i == 0 && !c.ha() {
 			spec.Ports = []docker.PortMapping{apiPort}
@@ -227,11 +236,34 @@ func (c *creation) startNodes(ctx context.Context) error {
 	return g.Wait()
 }
 
+// loadBalancerBlock picks the cluster's block of LoadBalancer Service addresses: the
+// lowest block of the network's LoadBalancer area that no other cluster's nodes carry.
+// A network with no room for one (made by hand, without kubelab's IPRange) only costs
+// the cluster its LoadBalancer addresses, with a notice.
+func (c *creation) loadBalancerBlock(ctx context.Context) (string, error) {
+	all, err := c.p.ListNodes(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	var used []string
+	for _, n := range all {
+		if n.LoadBalancerRange != "" {
+			used = append(used, n.LoadBalancerRange)
+		}
+	}
+	block, err := docker.FreeLoadBalancerBlock(c.network, used)
+	if err != nil {
+		c.st.Infof("LoadBalancer Services will stay <pending>: %v", err)
+		return "", nil
+	}
+	return block.String(), nil
+}
+
 // installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
 // configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
 	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet,
-		"ServiceSubnet": c.cfg.Networking.ServiceSubnet})
+		"ServiceSubnet": c.cfg.Networking.ServiceSubnet, "LoadBalancerRange": c.lbRange})
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security,
 
 func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
 	f.network = true
-	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
+	return docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1", IPRange: "172.30.128.0/17"}, nil
 }
 
 func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
@@ -100,7 +100,8 @@ func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error
 		return f.createErr // like the real client, which removes the volume it made
 	}
 	f.volumes[docker.VolumeName(spec.Name)] = true
-	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image}
+	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image,
+		LoadBalancerRange: spec.Labels[labels.LoadBalancerRange]}
 	for _, pm := range spec.Ports {
 		if pm.ContainerPort == 6443 {
 			n.APIPort, n.APIAddress = pm.HostPort, pm.ListenAddress

@@ -46,7 +46,8 @@ func (c *Client) EnsureNetwork(ctx context.Context, name string) (Network, error
 		}
 		gw := p.Addr().Next()
 		// Docker hands out dynamic addresses only from the upper half of the subnet; kubelab
-		// gives nodes fixed addresses from the lower half, so the two never collide.
+		// gives nodes fixed addresses and LoadBalancer Services addresses from the lower
+		// half (lbrange.go), so they never collide.
 		upper := upperHalf(p)
 		_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
 			Driver: "bridge",
@@ -114,7 +115,7 @@ func (c *Client) inspectNetwork(ctx context.Context, name string) (Network, erro
 	out := Network{Name: n.Name}
 	for _, cfg := range n.IPAM.Config {
 		if p, err := netip.ParsePrefix(cfg.Subnet); err == nil && p.Addr().Is4() {
-			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
+			out.Subnet, out.Gateway, out.IPRange = cfg.Subnet, cfg.Gateway, cfg.IPRange
 		}
 	}
 	if out.Subnet == "" {
@@ -147,8 +148,8 @@ func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 	return nil
 }
 
-// FreeIP picks the lowest address of the subnet's lower half that no container on the
-// network (running or stopped) holds and that is not in taken.
+// FreeIP picks the lowest address of the subnet's first quarter (see lbrange.go) that no
+// container on the network (running or stopped) holds and that is not in taken.
 func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string, error) {
 	p, err := netip.ParsePrefix(nw.Subnet)
 	if err != nil {
@@ -186,8 +187,8 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 			busy[ep.IPAMConfig.IPv4Address] = true
 		}
 	}
-	limit := upperHalf(p).Addr()
-	for a := p.Addr().Next(); a.Less(limit); a = a.Next() {
+	area := nodeArea(p)
+	for a := p.Addr().Next(); area.Contains(a); a = a.Next() {
 		if !busy[a.String()] {
 			return a.String(), nil
 		}

@@ -106,6 +106,8 @@ func nodeFromSummary(ct container.Summary) (n Node, ok bool) {
 		Role:    ct.Labels[labels.Role],
 		State:   ct.State,
 		Image:   ct.Image,
+
+		LoadBalancerRange: ct.Labels[labels.LoadBalancerRange],
 	}
 	if ct.NetworkSettings != nil {
 		for _, ep := range ct.NetworkSettings.Networks {

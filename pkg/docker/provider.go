@@ -80,6 +80,9 @@ type Node struct {
 	// before kubelab kept the address in a label).
 	APIPort    int    `json:"apiPort,omitempty"`
 	APIAddress string `json:"apiAddress,omitempty"`
+	// LoadBalancerRange is the cluster's block of LoadBalancer Service addresses ("" when
+	// it has none).
+	LoadBalancerRange string `json:"loadBalancerRange,omitempty"`
 }
 
 // Network is the Docker network the nodes share.
@@ -87,6 +90,7 @@ type Network struct {
 	Name    string
 	Subnet  string
 	Gateway string
+	IPRange string // where Docker's IPAM hands out dynamic addresses; "" for the whole subnet
 }
 
 // ExecOptions wires the standard streams of a command run in a node.
