@@ -32,7 +32,8 @@ const multiNodeAPIAddress = "127.0.0.2"
 // by short, namespaced and full DNS name; outside names resolve through Docker's DNS; a
 // NodePort answers from the host at `kubelab ip`, at every node's address and at the
 // file's port mapping; the file's add-ons are on; and an Ingress answers at the file's
-// other port mapping.
+// other port mapping; a LoadBalancer Service answers from the host at its EXTERNAL-IP,
+// also after the node holding that address stops.
 func TestMultiNode(t *testing.T) {
 	requireDocker(t)
 	c := newTestCluster(t, "e2e-multi")
@@ -57,6 +58,8 @@ func TestMultiNode(t *testing.T) {
 	t.Run("nodeport from the host", func(t *testing.T) { checkNodePortFromHost(t, ctx, c, nodes, nodePortHost) })
 	t.Run("addons from the config file", func(t *testing.T) { checkAddonsFromConfig(t, c) })
 	t.Run("ingress at the mapped host port", func(t *testing.T) { checkIngressAtHostPort(t, ctx, c, ingressHost) })
+	// Last: it stops a worker.
+	t.Run("LoadBalancer Service", func(t *testing.T) { checkLoadBalancer(t, ctx, c, nodes) })
 }
 
 // writeMultiNodeConfig writes the TOML file of TestMultiNode's cluster: 1 control plane
