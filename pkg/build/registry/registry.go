@@ -31,8 +31,6 @@ const config = `version: 0.1
 storage:
   filesystem:
     rootdirectory: /var/lib/registry
-  delete:
-    enabled: true
 http:
   addr: :5000
 `
