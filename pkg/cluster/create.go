@@ -82,6 +82,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
 		{Title: "Starting node containers", Run: c.startNodes},
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
+		{Title: "Connecting the nodes to the local registry " + c.registryHost(), Run: c.connectRegistry, Skip: func() bool { return cfg.Registry == nil }},
 		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
@@ -108,6 +109,14 @@ func (c *creation) role(r string) []node {
 		}
 	}
 	return out
+}
+
+// registryHost is the local registry's name on the host, e.g. localhost:5001.
+func (c *creation) registryHost() string {
+	if c.cfg.Registry == nil {
+		return ""
+	}
+	return fmt.Sprintf("localhost:%d", c.cfg.Registry.HostPort)
 }
 
 // ha says whether the cluster has several control planes behind a load balancer.
@@ -140,6 +149,11 @@ func (c *creation) preflight(ctx context.Context) error {
 		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labels.KubernetesVersion)
 	}
 	c.version = version
+	if c.cfg.Registry != nil {
+		if err := c.checkRegistryImage(ctx); err != nil {
+			return err
+		}
+	}
 	existing, err := c.p.ListNodes(ctx, c.cfg.Name)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type fakeProvider struct {
 	createErr  error
 	lbBackends []string
 	copies     int // files copied out of nodes
+	registry   *docker.RegistrySpec
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -184,5 +185,24 @@ func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []by
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.files[node+":"+path] = data
+	return nil
+}
+
+func (f *fakeProvider) EnsureRegistry(_ context.Context, spec docker.RegistrySpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.registry = &spec
+	return nil
+}
+
+func (f *fakeProvider) InspectRegistry(_ context.Context, spec docker.RegistrySpec) (docker.Registry, error) {
+	if f.registry == nil {
+		return docker.Registry{Name: spec.Name, State: "absent", Volume: spec.Volume}, nil
+	}
+	return docker.Registry{Name: spec.Name, State: "running", HostPort: f.registry.HostPort, Volume: spec.Volume, VolumeExists: true}, nil
+}
+
+func (f *fakeProvider) RemoveRegistry(context.Context, docker.RegistrySpec) error {
+	f.registry = nil
 	return nil
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,5 +42,17 @@ func TestLoadBalancerBlock(t *testing.T) {
 	c.network.IPRange = ""
 	if got, err := c.loadBalancerBlock(context.Background()); err != nil || got != "" {
 		t.Errorf("network without IPRange: got %q, %v", got, err)
+	}
+}
+
+func TestRegistryHosts(t *testing.T) {
+	file, data := RegistryHosts(5001)
+	if file != "/etc/containerd/certs.d/localhost:5001/hosts.toml" {
+		t.Errorf("file %s", file)
+	}
+	for _, want := range []string{`server = "http://localhost:5001"`, `[host."http://kubelab-registry:5000"]`, `capabilities = ["pull", "resolve"]`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("hosts.toml lacks %s:\n%s", want, data)
+		}
 	}
 }

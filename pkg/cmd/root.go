@@ -86,6 +86,7 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 		newKubectlCmd(g),
 		newAddonsCmd(g),
 		newDashboardCmd(g),
+		newRegistryCmd(g),
 	)
 	return root
 }

@@ -125,7 +125,8 @@ func (c *Client) inspectNetwork(ctx context.Context, name string) (Network, erro
 }
 
 // RemoveNetworkIfUnused removes the network once no container, running or stopped
-// kubelab node, is on it.
+// kubelab node, is on it. The local registry does not count: it leaves the network (it
+// stays on the host's port) and joins the next one a cluster with a registry creates.
 func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 	n, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{})
 	if cerrdefs.IsNotFound(err) {
@@ -134,13 +135,22 @@ func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if len(n.Containers) > 0 {
-		return nil
+	var registries []string
+	for id := range n.Containers {
+		if !c.isRegistry(ctx, id) {
+			return nil
+		}
+		registries = append(registries, id)
 	}
 	// Stopped kubelab nodes are not in n.Containers but still hold fixed addresses here.
 	nodes, err := c.ListNodes(ctx, "")
 	if err != nil || len(nodes) > 0 {
 		return err
+	}
+	for _, id := range registries {
+		if err := c.api.NetworkDisconnect(ctx, name, id, true); err != nil && !cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("disconnect the registry from network %s: %w", name, err)
+		}
 	}
 	if err := c.api.NetworkRemove(ctx, name); err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove network %s: %w", name, err)

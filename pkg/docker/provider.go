@@ -128,6 +128,12 @@ type Provider interface {
 	// CopyFromNode streams a file or directory of a node as a tar.
 	CopyFromNode(ctx context.Context, node, path string) (io.ReadCloser, error)
 	WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error
+	// EnsureRegistry makes the host's local registry run (registry.go).
+	EnsureRegistry(ctx context.Context, spec RegistrySpec) error
+	// InspectRegistry reports the local registry's container and volume.
+	InspectRegistry(ctx context.Context, spec RegistrySpec) (Registry, error)
+	// RemoveRegistry removes the local registry and its volume.
+	RemoveRegistry(ctx context.Context, spec RegistrySpec) error
 }
 
 // ExecError is a command in a node that exited non-zero; it carries the command's output.
