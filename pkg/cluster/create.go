@@ -44,7 +44,6 @@ type node struct {
 // creation carries what the steps of one create hand to each other.
 type creation struct {
 	p    docker.Provider
-	st   *ui.Status
 	opts CreateOptions
 	cfg  *config.Cluster
 
@@ -59,6 +58,8 @@ type creation struct {
 	lbIP           string
 	// lbRange is the cluster's block of LoadBalancer Service addresses ("" for none).
 	lbRange string
+	// notices are printed once the create is done (a step's spinner would garble them).
+	notices []string
 
 	kubeconfig *api.Config
 	restConfig *rest.Config
@@ -76,7 +77,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		cfg = config.Default()
 	}
 	cfg.SetDefaults()
-	c := &creation{p: p, st: st, opts: opts, cfg: cfg}
+	c := &creation{p: p, opts: opts, cfg: cfg}
 
 	steps := []ui.Step{
 		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
@@ -95,6 +96,11 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 	defer func() {
 		if err != nil && c.created {
 			c.rollback(st)
+		}
+	}()
+	defer func() {
+		for _, n := range c.notices {
+			st.Infof("%s", n)
 		}
 	}()
 	return st.Run(ctx, steps)
@@ -267,7 +273,7 @@ func (c *creation) loadBalancerBlock(ctx context.Context) (string, error) {
 	}
 	block, err := docker.FreeLoadBalancerBlock(c.network, used)
 	if err != nil {
-		c.st.Infof("LoadBalancer Services will stay <pending>: %v", err)
+		c.notices = append(c.notices, fmt.Sprintf("Note: LoadBalancer Services will stay <pending>: %v", err))
 		return "", nil
 	}
 	return block.String(), nil

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubelab/kubelab/pkg/docker"
-	"github.com/kubelab/kubelab/pkg/ui"
 )
 
 func TestLoadBalancerURLs(t *testing.T) {
@@ -35,13 +34,13 @@ func TestLoadBalancerBlock(t *testing.T) {
 	f := newFake()
 	f.nodes["a-control-plane"] = docker.Node{Name: "a-control-plane", Cluster: "a", LoadBalancerRange: "172.30.64.0/27"}
 	f.nodes["old-control-plane"] = docker.Node{Name: "old-control-plane", Cluster: "old"} // made before LoadBalancers
-	c := &creation{p: f, st: ui.Discard(), network: docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", IPRange: "172.30.128.0/17"}}
+	c := &creation{p: f, network: docker.Network{Name: NetworkName, Subnet: "172.30.0.0/16", IPRange: "172.30.128.0/17"}}
 	if got, err := c.loadBalancerBlock(context.Background()); err != nil || got != "172.30.64.32/27" {
 		t.Errorf("got %q, %v", got, err)
 	}
 	c.network.IPRange = ""
-	if got, err := c.loadBalancerBlock(context.Background()); err != nil || got != "" {
-		t.Errorf("network without IPRange: got %q, %v", got, err)
+	if got, err := c.loadBalancerBlock(context.Background()); err != nil || got != "" || len(c.notices) != 1 {
+		t.Errorf("network without IPRange: got %q, %v, notices %q", got, err, c.notices)
 	}
 }
 
