@@ -206,6 +206,12 @@ func (c *creation) startNodes(ctx context.Context) error {
 	if c.lbRange, err = c.loadBalancerBlock(ctx); err != nil {
 		return err
 	}
+	// The registry first: a busy host port stops the create before any node exists.
+	if c.cfg.Registry != nil {
+		if err := c.p.EnsureRegistry(ctx, RegistrySpec(c.cfg.Registry.HostPort)); err != nil {
+			return err
+		}
+	}
 	var taken []string
 	for i := range c.nodes {
 		if c.nodes[i].ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {

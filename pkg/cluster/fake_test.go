@@ -16,19 +16,20 @@ import (
 // fakeProvider is an in-memory Docker for every test of the package: it records what
 // the cluster flows ask of it.
 type fakeProvider struct {
-	mu         sync.Mutex
-	down       bool
-	images     map[string]string // ref → its labels.KubernetesVersion ("" for none)
-	nodes      map[string]docker.Node
-	volumes    map[string]bool
-	network    bool
-	execFail   string // fail the first exec whose command starts with this
-	execs      []string
-	files      map[string][]byte
-	createErr  error
-	lbBackends []string
-	copies     int // files copied out of nodes
-	registry   *docker.RegistrySpec
+	mu          sync.Mutex
+	down        bool
+	images      map[string]string // ref → its labels.KubernetesVersion ("" for none)
+	nodes       map[string]docker.Node
+	volumes     map[string]bool
+	network     bool
+	execFail    string // fail the first exec whose command starts with this
+	execs       []string
+	files       map[string][]byte
+	createErr   error
+	lbBackends  []string
+	copies      int // files copied out of nodes
+	registry    *docker.RegistrySpec
+	registryErr error // EnsureRegistry fails with it
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -191,6 +192,9 @@ func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []by
 func (f *fakeProvider) EnsureRegistry(_ context.Context, spec docker.RegistrySpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.registryErr != nil {
+		return f.registryErr
+	}
 	f.registry = &spec
 	return nil
 }

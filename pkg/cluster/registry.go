@@ -50,14 +50,10 @@ func (c *creation) checkRegistryImage(ctx context.Context) error {
 	return nil
 }
 
-// connectRegistry starts the local registry if needed (it is kept when the cluster is
-// deleted) and points every node's containerd at it.
+// connectRegistry points every node's containerd at the local registry, which
+// startNodes made sure runs (it is kept when the cluster is deleted).
 func (c *creation) connectRegistry(ctx context.Context) error {
-	port := c.cfg.Registry.HostPort
-	if err := c.p.EnsureRegistry(ctx, RegistrySpec(port)); err != nil {
-		return err
-	}
-	file, data := RegistryHosts(port)
+	file, data := RegistryHosts(c.cfg.Registry.HostPort)
 	for _, n := range c.nodes {
 		if err := c.p.WriteFile(ctx, n.name, file, data, 0o644); err != nil {
 			return err

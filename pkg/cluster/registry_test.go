@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -39,5 +40,19 @@ func TestCreateWithRegistryNeedsItsImage(t *testing.T) {
 	err := Create(context.Background(), f, ui.Discard(), opts)
 	if err == nil || !strings.Contains(err.Error(), registry.Image) || len(f.nodes) != 0 {
 		t.Errorf("want a refusal naming %s before anything is made, got %v (nodes %v)", registry.Image, err, f.nodes)
+	}
+}
+
+// A registry that cannot start (its host port is busy) stops the create before any node
+// is made.
+func TestCreateStopsWhenTheRegistryCannotStart(t *testing.T) {
+	f := newFake()
+	f.images[registry.Image] = ""
+	f.registryErr = errors.New("the local registry's host port 5001 is in use")
+	opts := createOpts(t, "lab")
+	opts.Config.Registry = &config.Registry{HostPort: 5001}
+	err := Create(context.Background(), f, ui.Discard(), opts)
+	if err == nil || !strings.Contains(err.Error(), "in use") || len(f.nodes) != 0 || len(f.volumes) != 0 {
+		t.Errorf("got %v, nodes %v, volumes %v", err, f.nodes, f.volumes)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -59,6 +60,7 @@ func (c *Client) InspectRegistry(ctx context.Context, spec RegistrySpec) (Regist
 		for name := range info.NetworkSettings.Networks {
 			r.Networks = append(r.Networks, name)
 		}
+		sort.Strings(r.Networks)
 	}
 	return r, nil
 }
