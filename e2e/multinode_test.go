@@ -32,13 +32,15 @@ const multiNodeAPIAddress = "127.0.0.2"
 // by short, namespaced and full DNS name; outside names resolve through Docker's DNS; a
 // NodePort answers from the host at `kubelab ip`, at every node's address and at the
 // file's port mapping; the file's add-ons are on; and an Ingress answers at the file's
-// other port mapping.
+// other port mapping; an image pushed to the file's local registry runs on a worker; a
+// LoadBalancer Service answers from the host at its EXTERNAL-IP,
+// also after the node holding that address stops.
 func TestMultiNode(t *testing.T) {
 	requireDocker(t)
 	c := newTestCluster(t, "e2e-multi")
 	// The shape comes from a TOML file, as a user would write it.
-	nodePortHost, ingressHost := freeHostPort(t), freeHostPort(t)
-	cfgPath := writeMultiNodeConfig(t, c.name, nodePortHost, ingressHost)
+	nodePortHost, ingressHost, registryHost := freeHostPort(t), freeHostPort(t), freeHostPort(t)
+	cfgPath := writeMultiNodeConfig(t, c.name, nodePortHost, ingressHost, registryHost)
 	r := c.create(t, "--config", cfgPath, "--wait", "5m")
 	t.Logf("FIGURE create cluster 1 control plane + 2 workers (--wait) wall time: %.1fs", r.took.Seconds())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -57,12 +59,15 @@ func TestMultiNode(t *testing.T) {
 	t.Run("nodeport from the host", func(t *testing.T) { checkNodePortFromHost(t, ctx, c, nodes, nodePortHost) })
 	t.Run("addons from the config file", func(t *testing.T) { checkAddonsFromConfig(t, c) })
 	t.Run("ingress at the mapped host port", func(t *testing.T) { checkIngressAtHostPort(t, ctx, c, ingressHost) })
+	t.Run("local registry", func(t *testing.T) { checkLocalRegistry(t, ctx, c, c.name+"-worker2", registryHost) })
+	// Last: it stops a worker.
+	t.Run("LoadBalancer Service", func(t *testing.T) { checkLoadBalancer(t, ctx, c, nodes) })
 }
 
 // writeMultiNodeConfig writes the TOML file of TestMultiNode's cluster: 1 control plane
 // (publishing NodePort 30080 and the Ingress port 80 on the host) and 2 workers, one of
-// them labelled.
-func writeMultiNodeConfig(t *testing.T, name string, nodePortHost, ingressHost int) string {
+// them labelled, with the local registry on registryHost.
+func writeMultiNodeConfig(t *testing.T, name string, nodePortHost, ingressHost, registryHost int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lab.toml")
 	cfg := fmt.Sprintf(`name = %q
@@ -74,6 +79,9 @@ api_server_address = %q
 [addons]
 metrics-server = false
 dashboard = false
+
+[registry]
+host_port = %d
 
 [[nodes]]
 role = "control-plane"
@@ -90,7 +98,7 @@ labels = { "kubelab.test/tier" = "apps" }
 
 [[nodes]]
 role = "worker"
-`, name, multiNodeAPIAddress, nodePortHost, ingressHost)
+`, name, multiNodeAPIAddress, registryHost, nodePortHost, ingressHost)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ const (
 	BootcampV1 = "kubelab/bootcamp:v1"
 	BootcampV2 = "kubelab/bootcamp:v2"
 	// Netd is the pod network daemon (cmd/kubelab-netd).
-	Netd = "kubelab/netd:1.0"
+	Netd = "kubelab/netd:1.1"
 	// Busybox and Nginx are Debian bookworm's busybox-static and nginx-light, tagged
 	// with their upstream versions (never :latest, which means "always pull").
 	Busybox = "busybox:1.35"

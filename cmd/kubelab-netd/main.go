@@ -1,7 +1,9 @@
 // kubelab-netd is the pod network of kubelab clusters, run on every node by a
 // DaemonSet: it writes the node's CNI configuration, routes pod ranges between nodes and
 // masquerades traffic leaving the pod network. It reacts to Node changes as they happen
-// (an informer), so a new node is routable as soon as it has a pod range.
+// (an informer), so a new node is routable as soon as it has a pod range. Given
+// --lb-range, it also gives LoadBalancer Services addresses that answer (loadbalancer.go,
+// pkg/servicelb).
 package main
 
 import (
@@ -21,11 +23,13 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kubelab/kubelab/pkg/netd"
+	"github.com/kubelab/kubelab/pkg/servicelb"
 )
 
 func main() {
 	clusterCIDR := flag.String("cluster-cidr", "10.244.0.0/16", "the cluster's pod range")
 	serviceCIDR := flag.String("service-cidr", "", "the cluster's Service range: traffic to it that no Service port matches is rejected")
+	lbRange := flag.String("lb-range", "", "the cluster's block of the node network for LoadBalancer Services (none: they stay pending)")
 	cniConf := flag.String("cni-conf", "/etc/cni/net.d/10-kubelab.conflist", "CNI configuration file to write")
 	flag.Parse()
 	node := os.Getenv("NODE_NAME")
@@ -41,6 +45,13 @@ func main() {
 		if svc, err = netip.ParsePrefix(*serviceCIDR); err != nil {
 			log.Fatalf("--service-cidr: %v", err)
 		}
+	}
+	var pool servicelb.Pool
+	if *lbRange != "" {
+		if pool.Prefix, err = netip.ParsePrefix(*lbRange); err != nil || !pool.Prefix.Addr().Is4() {
+			log.Fatalf("--lb-range: %q is not an IPv4 prefix", *lbRange)
+		}
+		pool.Prefix = pool.Prefix.Masked()
 	}
 	cfg, err := rest.InClusterConfig()
 	if err != nil {
@@ -74,9 +85,16 @@ func main() {
 	factory.WaitForCacheSync(ctx.Done())
 	log.Printf("kubelab-netd on node %s, pod network %s", node, cidr)
 
+	lbDone := make(chan struct{})
+	if pool.Prefix.IsValid() {
+		go func() { runLoadBalancers(ctx, client, node, pool); close(lbDone) }()
+	} else {
+		close(lbDone)
+	}
 	for {
 		select {
 		case <-ctx.Done():
+			<-lbDone // it gives up this node's addresses and heartbeat
 			return
 		case <-changed:
 		}

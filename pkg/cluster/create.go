@@ -56,6 +56,10 @@ type creation struct {
 	// certificateKey lets joining control planes fetch the cluster's CA and keys.
 	certificateKey string
 	lbIP           string
+	// lbRange is the cluster's block of LoadBalancer Service addresses ("" for none).
+	lbRange string
+	// notices are printed once the create is done (a step's spinner would garble them).
+	notices []string
 
 	kubeconfig *api.Config
 	restConfig *rest.Config
@@ -79,6 +83,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
 		{Title: "Starting node containers", Run: c.startNodes},
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
+		{Title: "Connecting the nodes to the local registry " + c.registryHost(), Run: c.connectRegistry, Skip: func() bool { return cfg.Registry == nil }},
 		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
@@ -101,6 +106,11 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 			err = fmt.Errorf("create of cluster %q interrupted (%v): %s", cfg.Name, context.Cause(ctx), kept)
 		}
 	}()
+	defer func() {
+		for _, n := range c.notices {
+			st.Infof("%s", n)
+		}
+	}()
 	return st.Run(ctx, steps)
 }
 
@@ -113,6 +123,14 @@ func (c *creation) role(r string) []node {
 		}
 	}
 	return out
+}
+
+// registryHost is the local registry's name on the host, e.g. localhost:5001.
+func (c *creation) registryHost() string {
+	if c.cfg.Registry == nil {
+		return ""
+	}
+	return fmt.Sprintf("localhost:%d", c.cfg.Registry.HostPort)
 }
 
 // ha says whether the cluster has several control planes behind a load balancer.
@@ -145,6 +163,11 @@ func (c *creation) preflight(ctx context.Context) error {
 		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labels.KubernetesVersion)
 	}
 	c.version = version
+	if c.cfg.Registry != nil {
+		if err := c.checkRegistryImage(ctx); err != nil {
+			return err
+		}
+	}
 	existing, err := c.p.ListNodes(ctx, c.cfg.Name)
 	if err != nil {
 		return err
@@ -195,6 +218,15 @@ func (c *creation) startNodes(ctx context.Context) error {
 	if c.security, err = c.p.DetectSecurity(ctx, c.cfg.Image); err != nil {
 		return err
 	}
+	if c.lbRange, err = c.loadBalancerBlock(ctx); err != nil {
+		return err
+	}
+	// The registry first: a busy host port stops the create before any node exists.
+	if c.cfg.Registry != nil {
+		if err := c.p.EnsureRegistry(ctx, RegistrySpec(c.cfg.Registry.HostPort)); err != nil {
+			return err
+		}
+	}
 	var taken []string
 	for i := range c.nodes {
 		if c.nodes[i].ip, err = c.p.FreeIP(ctx, c.network, taken); err != nil {
@@ -213,6 +245,9 @@ func (c *creation) startNodes(ctx context.Context) error {
 		spec := docker.NodeSpec{
 			Name: n.name, Cluster: c.cfg.Name, Role: n.role, Image: c.cfg.Image,
 			Network: c.network.ID, IP: n.ip, Security: c.security,
+		}
+		if c.lbRange != "" {
+			spec.Labels = map[string]string{labels.LoadBalancerRange: c.lbRange}
 		}
 		if i == 0 && !c.ha() {
 			spec.Ports = []docker.PortMapping{apiPort}
@@ -241,11 +276,34 @@ func (c *creation) startNodes(ctx context.Context) error {
 	return g.Wait()
 }
 
+// loadBalancerBlock picks the cluster's block of LoadBalancer Service addresses: the
+// lowest block of the network's LoadBalancer area that no other cluster's nodes carry.
+// A network with no room for one (made by hand, without kubelab's IPRange) only costs
+// the cluster its LoadBalancer addresses, with a notice.
+func (c *creation) loadBalancerBlock(ctx context.Context) (string, error) {
+	all, err := c.p.ListNodes(ctx, "")
+	if err != nil {
+		return "", err
+	}
+	var used []string
+	for _, n := range all {
+		if n.LoadBalancerRange != "" {
+			used = append(used, n.LoadBalancerRange)
+		}
+	}
+	block, err := docker.FreeLoadBalancerBlock(c.network, used)
+	if err != nil {
+		c.notices = append(c.notices, fmt.Sprintf("Note: LoadBalancer Services will stay <pending>: %v", err))
+		return "", nil
+	}
+	return block.String(), nil
+}
+
 // installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
 // configuration as soon as the node has a pod range, and the node turns Ready.
 func (c *creation) installPodNetwork(ctx context.Context) error {
 	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet,
-		"ServiceSubnet": c.cfg.Networking.ServiceSubnet})
+		"ServiceSubnet": c.cfg.Networking.ServiceSubnet, "LoadBalancerRange": c.lbRange})
 	if err != nil {
 		return err
 	}

@@ -17,23 +17,25 @@ import (
 // fakeProvider is an in-memory Docker for every test of the package: it records what
 // the cluster flows ask of it.
 type fakeProvider struct {
-	mu         sync.Mutex
-	down       bool
-	images     map[string]string // ref → its labels.KubernetesVersion ("" for none)
-	nodes      map[string]docker.Node
-	volumes    map[string]bool
-	network    bool
-	execFail   string // fail the first exec whose command starts with this
-	execs      []string
-	files      map[string][]byte
-	createErr  error
-	lbBackends []string
-	copies     int // files copied out of nodes
-	locked     int // LockNetwork calls
-	stops      []string
-	starts     []string
-	onStart    func(name string) // called by StartNode
-	onExec     func(line string) // called by Exec, e.g. to cancel the context
+	mu          sync.Mutex
+	down        bool
+	images      map[string]string // ref → its labels.KubernetesVersion ("" for none)
+	nodes       map[string]docker.Node
+	volumes     map[string]bool
+	network     bool
+	execFail    string // fail the first exec whose command starts with this
+	execs       []string
+	files       map[string][]byte
+	createErr   error
+	lbBackends  []string
+	copies      int // files copied out of nodes
+	locked      int // LockNetwork calls
+	stops       []string
+	starts      []string
+	onStart     func(name string) // called by StartNode
+	onExec      func(line string) // called by Exec, e.g. to cancel the context
+	registry    *docker.RegistrySpec
+	registryErr error // EnsureRegistry fails with it
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -85,7 +87,7 @@ func (f *fakeProvider) DetectSecurity(context.Context, string) (docker.Security,
 
 func (f *fakeProvider) EnsureNetwork(context.Context, string) (docker.Network, error) {
 	f.network = true
-	return docker.Network{ID: "f00d", Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1"}, nil
+	return docker.Network{ID: "f00d", Name: NetworkName, Subnet: "172.30.0.0/16", Gateway: "172.30.0.1", IPRange: "172.30.128.0/17"}, nil
 }
 
 func (f *fakeProvider) RemoveNetworkIfUnused(context.Context, string) error {
@@ -106,7 +108,8 @@ func (f *fakeProvider) CreateNode(_ context.Context, spec docker.NodeSpec) error
 		return f.createErr // like the real client, which removes the volume it made
 	}
 	f.volumes[docker.VolumeName(spec.Name)] = true
-	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image}
+	n := docker.Node{Name: spec.Name, Cluster: spec.Cluster, Role: spec.Role, State: "running", IP: spec.IP, Image: spec.Image,
+		LoadBalancerRange: spec.Labels[labels.LoadBalancerRange]}
 	for _, pm := range spec.Ports {
 		if pm.ContainerPort == 6443 {
 			n.APIPort, n.APIAddress = pm.HostPort, pm.ListenAddress
@@ -260,5 +263,27 @@ func (f *fakeProvider) WriteFile(_ context.Context, node, path string, data []by
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.files[node+":"+path] = data
+	return nil
+}
+
+func (f *fakeProvider) EnsureRegistry(_ context.Context, spec docker.RegistrySpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.registryErr != nil {
+		return f.registryErr
+	}
+	f.registry = &spec
+	return nil
+}
+
+func (f *fakeProvider) InspectRegistry(_ context.Context, spec docker.RegistrySpec) (docker.Registry, error) {
+	if f.registry == nil {
+		return docker.Registry{Name: spec.Name, State: "absent", Volume: spec.Volume}, nil
+	}
+	return docker.Registry{Name: spec.Name, State: "running", HostPort: f.registry.HostPort, Volume: spec.Volume, VolumeExists: true}, nil
+}
+
+func (f *fakeProvider) RemoveRegistry(context.Context, docker.RegistrySpec) error {
+	f.registry = nil
 	return nil
 }

@@ -44,6 +44,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 			set := cmd.Flags().Changed
 			flags.Name.Set, flags.Image.Set, flags.APIServerPort.Set = set("name"), set("image"), set("api-server-port")
 			flags.ControlPlanes.Set, flags.Workers.Set = set("control-planes"), set("workers")
+			flags.Registry.Set = set("registry")
 			if err := flags.Apply(cfg); err != nil {
 				return err
 			}
@@ -65,6 +66,7 @@ func newCreateCmd(g *globals) *cobra.Command {
 	f.IntVar(&flags.ControlPlanes.Value, "control-planes", 1, "number of control-plane nodes (more than 1: highly available, behind a load balancer)")
 	f.IntVar(&flags.Workers.Value, "workers", 0, "number of worker nodes")
 	f.IntVar(&flags.APIServerPort.Value, "api-server-port", 0, "host port of the API server on 127.0.0.1 (default: a free port)")
+	f.BoolVar(&flags.Registry.Value, "registry", false, "connect the cluster to the host's local registry at localhost:5001 (started if needed; port: [registry] in --config)")
 	f.BoolVar(&opts.Retain, "retain", false, "keep the nodes if the create fails, to debug it")
 	f.StringVar(&opts.Kubeconfig, "kubeconfig", "", "kubeconfig file to add the cluster to (default $KUBECONFIG or ~/.kube/config)")
 	create.AddCommand(clusterCmd)

@@ -206,3 +206,18 @@ func (f *fakeDaemon) CommitContainer(_ context.Context, name, _ string, _ []stri
 	f.record("CommitContainer", name)
 	return nil
 }
+
+func (f *fakeDaemon) EnsureRegistry(_ context.Context, spec docker.RegistrySpec) error {
+	f.record("EnsureRegistry", spec.Name)
+	return nil
+}
+
+func (f *fakeDaemon) InspectRegistry(_ context.Context, spec docker.RegistrySpec) (docker.Registry, error) {
+	f.record("InspectRegistry", spec.Name)
+	return docker.Registry{Name: spec.Name, State: "running", HostPort: 5001, Volume: spec.Volume, VolumeExists: true}, nil
+}
+
+func (f *fakeDaemon) RemoveRegistry(_ context.Context, spec docker.RegistrySpec) error {
+	f.record("RemoveRegistry", spec.Name)
+	return nil
+}

@@ -90,6 +90,7 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 		newKubectlCmd(g),
 		newAddonsCmd(g),
 		newDashboardCmd(g),
+		newRegistryCmd(g),
 	)
 	return root
 }

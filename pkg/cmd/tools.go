@@ -19,7 +19,7 @@ func newServiceCmd(g *globals) *cobra.Command {
 	var urlOnly bool
 	cmd := &cobra.Command{
 		Use:   "service NAME",
-		Short: "Print the URL of a NodePort or LoadBalancer Service: http://<node ip>:<nodePort>",
+		Short: "Print the URLs of a LoadBalancer (http://<external ip>:<port>) or NodePort Service (http://<node ip>:<nodePort>)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dc, err := g.docker(cmd.Context())

@@ -21,6 +21,8 @@ const (
 	DefaultPodSubnet     = "10.244.0.0/16"
 	DefaultServiceSubnet = "10.96.0.0/16"
 	DefaultDNSDomain     = "cluster.local"
+	// DefaultRegistryPort is the host port of the local registry: localhost:5001/app:1.
+	DefaultRegistryPort = 5001
 )
 
 // Cluster is the shape of a cluster.
@@ -30,6 +32,9 @@ type Cluster struct {
 	Nodes      []Node     `toml:"nodes"`
 	Networking Networking `toml:"networking"`
 	Addons     Addons     `toml:"addons"`
+	// Registry, when set, connects the cluster to the host's local registry (started if
+	// needed): a [registry] table in the file, or --registry.
+	Registry *Registry `toml:"registry"`
 	// KubeadmConfigPatches are YAML documents merged (JSON merge patch) into the
 	// generated kubeadm configuration document of the same kind, for experts.
 	KubeadmConfigPatches []string `toml:"kubeadm_config_patches"`
@@ -56,6 +61,11 @@ type Mount struct {
 	HostPath      string `toml:"host_path"`
 	ContainerPath string `toml:"container_path"`
 	ReadOnly      bool   `toml:"read_only"`
+}
+
+// Registry is the host's local image registry, shared by the clusters that use it.
+type Registry struct {
+	HostPort int `toml:"host_port"` // on 127.0.0.1; default DefaultRegistryPort
 }
 
 // Networking is the cluster's address plan.
@@ -95,6 +105,9 @@ func (c *Cluster) SetDefaults() {
 	}
 	if n.APIServerAddress == "" {
 		n.APIServerAddress = "127.0.0.1"
+	}
+	if c.Registry != nil && c.Registry.HostPort == 0 {
+		c.Registry.HostPort = DefaultRegistryPort
 	}
 	for i := range c.Nodes {
 		for j := range c.Nodes[i].PortMappings {
@@ -178,6 +191,9 @@ func (c *Cluster) Validate() error {
 	}
 	if p := c.Networking.APIServerPort; p < 0 || p > 65535 {
 		return fmt.Errorf("networking.api_server_port: %d is not a port (0 picks a free one)", p)
+	}
+	if c.Registry != nil && (c.Registry.HostPort < 1 || c.Registry.HostPort > 65535) {
+		return fmt.Errorf("registry.host_port: %d is not a port", c.Registry.HostPort)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ type Flags struct {
 	// plain nodes of each role (the other one counts with its default).
 	ControlPlanes Flag[int]
 	Workers       Flag[int]
+	// Registry connects the cluster to the local registry (the file's port, or the default).
+	Registry Flag[bool]
 }
 
 // Flag is one command-line setting: its value, which is the flag's default unless the
@@ -34,6 +36,9 @@ func (f Flags) Apply(c *Cluster) error {
 	f.Name.apply(&c.Name)
 	f.Image.apply(&c.Image)
 	f.APIServerPort.apply(&c.Networking.APIServerPort)
+	if f.Registry.Set && f.Registry.Value && c.Registry == nil {
+		c.Registry = &Registry{HostPort: DefaultRegistryPort}
+	}
 	if f.ControlPlanes.Set || f.Workers.Set {
 		c.Nodes = nil
 		for range f.ControlPlanes.Value {

@@ -87,7 +87,8 @@ func (c *Client) createNetwork(ctx context.Context, name string) error {
 		}
 		gw := p.Addr().Next()
 		// Docker hands out dynamic addresses only from the upper half of the subnet; kubelab
-		// gives nodes fixed addresses from the lower half, so the two never collide.
+		// gives nodes fixed addresses and LoadBalancer Services addresses from the lower
+		// half (lbrange.go), so they never collide.
 		upper := upperHalf(p)
 		_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
 			Driver: "bridge",
@@ -152,7 +153,7 @@ func (c *Client) inspectNetwork(ctx context.Context, id string) (Network, error)
 	out := Network{ID: n.ID, Name: n.Name}
 	for _, cfg := range n.IPAM.Config {
 		if p, err := netip.ParsePrefix(cfg.Subnet); err == nil && p.Addr().Is4() {
-			out.Subnet, out.Gateway = cfg.Subnet, cfg.Gateway
+			out.Subnet, out.Gateway, out.IPRange = cfg.Subnet, cfg.Gateway, cfg.IPRange
 		}
 	}
 	if out.Subnet == "" {
@@ -162,7 +163,9 @@ func (c *Client) inspectNetwork(ctx context.Context, id string) (Network, error)
 }
 
 // RemoveNetworkIfUnused removes the networks of that name once no container, running or
-// stopped kubelab node, is on them. Callers hold LockNetwork.
+// stopped kubelab node, is on them. The local registry does not count: it leaves the
+// network (it stays on the host's port) and joins the next one a cluster with a registry
+// creates. Callers hold LockNetwork.
 func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 	nets, err := c.networksNamed(ctx, name)
 	if err != nil || len(nets) == 0 {
@@ -182,8 +185,22 @@ func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if len(n.Containers) > 0 {
+		var registries []string
+		inUse := false
+		for id := range n.Containers {
+			if !c.isRegistry(ctx, id) {
+				inUse = true
+				break
+			}
+			registries = append(registries, id)
+		}
+		if inUse {
 			continue
+		}
+		for _, id := range registries {
+			if err := c.api.NetworkDisconnect(ctx, n.ID, id, true); err != nil && !cerrdefs.IsNotFound(err) {
+				return fmt.Errorf("disconnect the registry from network %s: %w", name, err)
+			}
 		}
 		if err := c.api.NetworkRemove(ctx, n.ID); err != nil && !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("remove network %s (%s): %w", name, shortID(n.ID), err)
@@ -192,8 +209,8 @@ func (c *Client) RemoveNetworkIfUnused(ctx context.Context, name string) error {
 	return nil
 }
 
-// FreeIP picks the lowest address of the subnet's lower half that no container on the
-// network (running or stopped) holds and that is not in taken.
+// FreeIP picks the lowest address of the subnet's first quarter (see lbrange.go) that no
+// container on the network (running or stopped) holds and that is not in taken.
 func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string, error) {
 	p, err := netip.ParsePrefix(nw.Subnet)
 	if err != nil {
@@ -231,8 +248,8 @@ func (c *Client) FreeIP(ctx context.Context, nw Network, taken []string) (string
 			busy[ep.IPAMConfig.IPv4Address] = true
 		}
 	}
-	limit := upperHalf(p).Addr()
-	for a := p.Addr().Next(); a.Less(limit); a = a.Next() {
+	area := nodeArea(p)
+	for a := p.Addr().Next(); area.Contains(a); a = a.Next() {
 		if !busy[a.String()] {
 			return a.String(), nil
 		}

@@ -108,6 +108,8 @@ func nodeFromSummary(ct container.Summary) (n Node, ok bool) {
 		State:   ct.State,
 		Image:   ct.Image,
 		Version: ct.Labels[labels.KubernetesVersion], // the image's labels are the container's too
+
+		LoadBalancerRange: ct.Labels[labels.LoadBalancerRange],
 	}
 	if ct.NetworkSettings != nil {
 		for _, ep := range ct.NetworkSettings.Networks {

@@ -89,6 +89,9 @@ type Node struct {
 	APIAddress string `json:"apiAddress,omitempty"`
 	// Published lists a running container's published ports as address:port->port/proto.
 	Published []string `json:"published,omitempty"`
+	// LoadBalancerRange is the cluster's block of LoadBalancer Service addresses ("" when
+	// it has none).
+	LoadBalancerRange string `json:"loadBalancerRange,omitempty"`
 }
 
 // Network is the Docker network the nodes share.
@@ -99,6 +102,7 @@ type Network struct {
 	Name    string
 	Subnet  string
 	Gateway string
+	IPRange string // where Docker's IPAM hands out dynamic addresses; "" for the whole subnet
 }
 
 // ExecOptions wires the standard streams of a command run in a node.
@@ -154,6 +158,12 @@ type Provider interface {
 	// CopyFromNode streams a file or directory of a node as a tar.
 	CopyFromNode(ctx context.Context, node, path string) (io.ReadCloser, error)
 	WriteFile(ctx context.Context, node, path string, data []byte, mode int64) error
+	// EnsureRegistry makes the host's local registry run (registry.go).
+	EnsureRegistry(ctx context.Context, spec RegistrySpec) error
+	// InspectRegistry reports the local registry's container and volume.
+	InspectRegistry(ctx context.Context, spec RegistrySpec) (Registry, error)
+	// RemoveRegistry removes the local registry and its volume.
+	RemoveRegistry(ctx context.Context, spec RegistrySpec) error
 }
 
 // ExecError is a command in a node that exited non-zero; it carries the command's output.

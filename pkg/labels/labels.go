@@ -14,6 +14,13 @@ const (
 	// APIAddress is the host address the API server's port is published on, kept for the
 	// same reason.
 	APIAddress = "io.kubelab.api-address"
+	// LoadBalancerRange is a cluster's block of LoadBalancer Service addresses on the
+	// network, on each of its nodes: the next cluster picks a block no node carries.
+	LoadBalancerRange = "io.kubelab.lb-range"
+	// Registry marks the host's local registry container and volume; RegistryPort is the
+	// host port it is published on.
+	Registry     = "io.kubelab.registry"
+	RegistryPort = "io.kubelab.registry-port"
 	// KubernetesVersion is the Kubernetes version a node image carries.
 	KubernetesVersion = "io.kubelab.kubernetes-version"
 	// Inputs is the hash of everything an image was built from.

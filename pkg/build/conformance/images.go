@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubelab/kubelab/images"
 	"github.com/kubelab/kubelab/pkg/build/imagefs"
+	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
 // The names the conformance suite of v1.37 gives its test images
@@ -27,21 +28,8 @@ var (
 		e2eRegistry + "sample-apiserver:1.29.2"}
 )
 
-// The registry (github.com/distribution/distribution) image, run on the host's Docker.
-const (
-	registryVersion = "v3.1.2"
-	RegistryImage   = "kubelab/registry:" + registryVersion
-)
-
-// registryConfig keeps images on the container's disk and serves plain HTTP on 5000,
-// with no authentication: it lives on the cluster's private network for one test run.
-const registryConfig = `version: 0.1
-storage:
-  filesystem:
-    rootdirectory: /var/lib/registry
-http:
-  addr: :5000
-`
+// RegistryImage is the registry (pkg/build/registry) that serves the always-pulled images.
+const RegistryImage = registry.Image
 
 // testImages are the suite's images, as kubelab builds them: agnhost on a Debian with the
 // tools the tests run in it (curl, dig, nc, getent, sh...), busybox and nginx from Debian,
@@ -125,14 +113,7 @@ func (b *builder) testImages() []imagefs.Image {
 			Setuid: map[string]bool{"usr/local/bin/nnp": true}, Changes: []string{`CMD ["nnp"]`}},
 		imagefs.Image{Ref: e2eRegistry + "sample-apiserver:1.29.2", Bins: map[string]string{"sample-apiserver": "sample-apiserver"},
 			Changes: []string{`ENTRYPOINT ["/sample-apiserver"]`}},
-		imagefs.Image{Ref: RegistryImage, HostOnly: true, Bins: map[string]string{"usr/local/bin/registry": "registry"},
-			Changes:  []string{`ENTRYPOINT ["/usr/local/bin/registry"]`, `CMD ["serve", "/etc/distribution/config.yml"]`, "EXPOSE 5000"},
-			ExtraKey: registryConfig, Extra: func(t *imagefs.Tar) error {
-				if err := t.File("etc/distribution/config.yml", 0o644, []byte(registryConfig)); err != nil {
-					return err
-				}
-				return t.Dir("var/lib/registry", 0o755)
-			}},
+		registry.ImageSpec(),
 	)
 	return imgs
 }

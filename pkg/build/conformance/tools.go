@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/kubelab/kubelab/pkg/build/gomod"
+	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
 // buildE2E compiles the suite and agnhost/nonewprivs in the same wrapper module as the
@@ -42,7 +43,7 @@ func (b *builder) buildE2E(ctx context.Context) error {
 // buildHelpers builds ginkgo at the version Kubernetes' go.mod requires, the aggregated
 // API server the aggregator test deploys, and the registry.
 func (b *builder) buildHelpers(ctx context.Context) error {
-	for _, spec := range []func(context.Context) (gomod.Wrapper, []gomod.Build, error){b.ginkgoBuild, b.sampleAPIServerBuild, registryBuild} {
+	for _, spec := range []func(context.Context) (gomod.Wrapper, []gomod.Build, error){b.ginkgoBuild, b.sampleAPIServerBuild, registry.Build} {
 		w, builds, err := spec(ctx)
 		if err != nil {
 			return err
@@ -96,19 +97,4 @@ func (b *builder) sampleAPIServerBuild(ctx context.Context) (gomod.Wrapper, []go
 	w := gomod.Wrapper{Name: "sample-apiserver-" + v, Module: sampleModule, Version: v,
 		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{sampleModule}}
 	return w, []gomod.Build{{Packages: []string{sampleModule}, Output: "sample-apiserver"}}, nil
-}
-
-// registryBuild: two specs pull with imagePullPolicy Always: a registry on the cluster's
-// network serves them their images (nodes are pointed at it as a mirror of the suite's).
-func registryBuild(ctx context.Context) (gomod.Wrapper, []gomod.Build, error) {
-	const registryModule = "github.com/distribution/distribution/v3"
-	up, err := gomod.ReadUpstream(ctx, registryModule, registryVersion)
-	if err != nil {
-		return gomod.Wrapper{}, nil, fmt.Errorf("distribution %s: %w", registryVersion, err)
-	}
-	cmd := registryModule + "/cmd/registry"
-	w := gomod.Wrapper{Name: "distribution-" + registryVersion, Module: registryModule, Version: registryVersion,
-		GoDirective: up.Go, Godebug: up.Godebug, Replace: up.Forks, Exclude: up.Exclude, Tools: []string{cmd}}
-	return w, []gomod.Build{{Packages: []string{cmd}, Output: "registry",
-		Ldflags: []string{"-X " + registryModule + "/version.version=" + registryVersion}}}, nil
 }

@@ -9,6 +9,7 @@ import (
 	kubelab "github.com/kubelab/kubelab"
 	"github.com/kubelab/kubelab/images"
 	"github.com/kubelab/kubelab/pkg/build/gomod"
+	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
 // Versions of third-party programs that kubeadm does not choose.
@@ -41,6 +42,8 @@ func (r Release) components() []component {
 		{localPathBuild, []string{"local-path-provisioner"}},
 		{traefikBuild, []string{"traefik"}},
 		{metricsServerBuild, []string{"metrics-server"}},
+		// The local registry of `kubelab create cluster --registry`, run on the host.
+		{registry.Build, []string{registry.Binary}},
 		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-dashboard", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubelab/kubelab/images"
 	"github.com/kubelab/kubelab/pkg/build/imagefs"
+	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
 // componentImages is the catalogue of the images a cluster runs, made of the built
@@ -59,6 +60,7 @@ func (b *builder) componentImages() []imagefs.Image {
 			Bins:     map[string]string{"usr/local/bin/kubelab-lb": "kubelab-lb"},
 			Changes:  []string{`ENTRYPOINT ["/usr/local/bin/kubelab-lb"]`, "EXPOSE 6443", "USER 65532:65532"},
 		},
+		registry.ImageSpec(),
 		imagefs.Image{
 			Ref:  images.Dashboard,
 			Bins: map[string]string{"usr/local/bin/kubelab-dashboard": "kubelab-dashboard"},

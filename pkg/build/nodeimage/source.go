@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubelab/kubelab/pkg/build/gomod"
 	"github.com/kubelab/kubelab/pkg/build/imagefs"
+	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
 //go:embed *.go
@@ -19,7 +20,7 @@ var Source = gomod.PackageSource{Dir: "pkg/build/nodeimage", Files: goFiles}
 // version number to remember to bump. A test checks that the list holds every package
 // of pkg/build this one imports.
 func Sources() []gomod.PackageSource {
-	return []gomod.PackageSource{gomod.Source, imagefs.Source, Source}
+	return []gomod.PackageSource{gomod.Source, imagefs.Source, registry.Source, Source}
 }
 
 var builderHash = sync.OnceValue(func() string {
