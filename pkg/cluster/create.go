@@ -80,6 +80,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Starting node containers", Run: c.startNodes},
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
 		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
+		{Title: "Probing CoreDNS's readiness every second (kubeadm: every 10 s)", Run: c.probeCoreDNSEverySecond},
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
 		{Title: "Joining control-plane nodes", Run: c.joinControlPlanes, Skip: func() bool { return !c.ha() }},
@@ -227,17 +228,6 @@ func (c *creation) startNodes(ctx context.Context) error {
 	return g.Wait()
 }
 
-// installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
-// configuration as soon as the node has a pod range, and the node turns Ready.
-func (c *creation) installPodNetwork(ctx context.Context) error {
-	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet,
-		"ServiceSubnet": c.cfg.Networking.ServiceSubnet})
-	if err != nil {
-		return err
-	}
-	return addons.Apply(ctx, c.restConfig, manifest)
-}
-
 // addons are the add-ons the configuration chooses, in install order.
 func (c *creation) addons() []addons.Addon {
 	var out []addons.Addon
@@ -284,7 +274,13 @@ func (c *creation) waitReady(ctx context.Context) error {
 	if err := WaitReady(ctx, c.client, names); err != nil {
 		return err
 	}
-	return WaitAddons(ctx, c.client, c.addons())
+	var awaited []addons.Addon
+	for _, a := range c.addons() {
+		if !a.ReadyLate {
+			awaited = append(awaited, a)
+		}
+	}
+	return WaitAddons(ctx, c.client, awaited)
 }
 
 // rollback removes what a failed create made, unless asked to keep it.
