@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -91,6 +92,9 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 func (c *creation) probeCoreDNSEverySecond(ctx context.Context) error {
 	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"coredns","readinessProbe":{"periodSeconds":1}}]}}}}`)
 	_, err := c.client.AppsV1().Deployments(metav1.NamespaceSystem).Patch(ctx, "coredns", types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // kubeadm config patches skipped kubeadm's CoreDNS: nothing to tune
+	}
 	if err != nil {
 		return fmt.Errorf("CoreDNS readiness probe: %w", err)
 	}
