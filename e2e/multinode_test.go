@@ -232,8 +232,8 @@ func checkNodePortFromHost(t *testing.T, ctx context.Context, c *testCluster, no
 	}
 }
 
-// checkAddonsFromConfig: storage and ingress are enabled and ready, metrics-server is
-// off, as the config file says.
+// checkAddonsFromConfig: storage, ingress and the dashboard are enabled and ready,
+// metrics-server is off, as the config file says.
 func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	r := kubelab(t, c.env, "addons", "list", "--name", c.name, "-o", "json")
 	var states []struct {
@@ -248,7 +248,7 @@ func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	for _, s := range states {
 		got[s.Name] = s.Enabled && s.Ready
 	}
-	if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false, "dashboard": true}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("add-ons enabled and ready: %v, want %v", got, want)
 	}
 }
