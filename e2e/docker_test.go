@@ -6,7 +6,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"testing"
@@ -121,27 +120,4 @@ func buildImage(t *testing.T, api interface {
 	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.Discard, 0, false, nil); err != nil {
 		t.Fatalf("build %s: %v", ref, err)
 	}
-}
-
-// nodeMemoryMiB is a node container's memory use, as `docker stats` counts it.
-func nodeMemoryMiB(b *testing.B, api interface {
-	ContainerStatsOneShot(context.Context, string) (container.StatsResponseReader, error)
-}, node string) float64 {
-	stats, err := api.ContainerStatsOneShot(context.Background(), node)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stats.Body.Close()
-	var s container.StatsResponse
-	if err := json.NewDecoder(stats.Body).Decode(&s); err != nil {
-		b.Fatal(err)
-	}
-	used := s.MemoryStats.Usage
-	// Page cache is reclaimable: count what `docker stats` counts.
-	if cache, ok := s.MemoryStats.Stats["total_inactive_file"]; ok && cache < used {
-		used -= cache
-	} else if cache, ok := s.MemoryStats.Stats["inactive_file"]; ok && cache < used {
-		used -= cache
-	}
-	return float64(used) / (1 << 20)
 }

@@ -10,6 +10,9 @@
 // http_test.go (requests from the host), docker_test.go (the Docker API) and
 // registry_mirror_test.go (the registry TestConformance's always-pulled images come from).
 // The JUnit reports of TestConformance are read by package e2e/conformance/report.
+// TestBench (`make bench`, bench_test.go) measures in benchrun_test.go (time-to-k8s runs),
+// benchbuild_test.go (warm builds, idle memory) and benchdocker_test.go (Docker stats,
+// image size); package e2e/benchreport holds and writes its figures.
 package e2e
 
 import (

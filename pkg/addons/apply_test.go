@@ -10,7 +10,7 @@ import (
 // Every embedded manifest renders with the values kubelab passes and parses as YAML.
 func TestRenderManifests(t *testing.T) {
 	cases := map[string]map[string]string{
-		"netd.yaml": {"Image": "kubelab/netd:1.1", "PodSubnet": "10.244.0.0/16", "ServiceSubnet": "10.96.0.0/16", "LoadBalancerRange": "172.30.64.0/27"},
+		"netd.yaml": {"Image": "kubelab/netd:1.1", "PodSubnet": "10.244.0.0/16", "ServiceSubnet": "10.96.0.0/16", "LoadBalancerRange": "172.30.64.0/27", "CNIConf": "/etc/cni/net.d/10-kubelab.conflist"},
 	}
 	for _, a := range All {
 		cases[a.Manifest] = a.Values

@@ -85,6 +85,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
 		{Title: "Connecting the nodes to the local registry " + c.registryHost(), Run: c.connectRegistry, Skip: func() bool { return cfg.Registry == nil }},
 		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
+		{Title: "Probing CoreDNS's readiness every second (kubeadm: every 10 s)", Run: c.probeCoreDNSEverySecond},
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
 		{Title: "Joining control-plane nodes", Run: c.joinControlPlanes, Skip: func() bool { return !c.ha() }},
@@ -299,17 +300,6 @@ func (c *creation) loadBalancerBlock(ctx context.Context) (string, error) {
 	return block.String(), nil
 }
 
-// installPodNetwork starts kubelab-netd on every node: it writes each node's CNI
-// configuration as soon as the node has a pod range, and the node turns Ready.
-func (c *creation) installPodNetwork(ctx context.Context) error {
-	manifest, err := addons.Render("netd.yaml", map[string]string{"Image": images.Netd, "PodSubnet": c.cfg.Networking.PodSubnet,
-		"ServiceSubnet": c.cfg.Networking.ServiceSubnet, "LoadBalancerRange": c.lbRange})
-	if err != nil {
-		return err
-	}
-	return addons.Apply(ctx, c.restConfig, manifest)
-}
-
 // addons are the add-ons the configuration chooses, in install order.
 func (c *creation) addons() []addons.Addon {
 	var out []addons.Addon
@@ -356,7 +346,13 @@ func (c *creation) waitReady(ctx context.Context) error {
 	if err := WaitReady(ctx, c.client, names); err != nil {
 		return err
 	}
-	return WaitAddons(ctx, c.client, c.addons())
+	var awaited []addons.Addon
+	for _, a := range c.addons() {
+		if !a.ReadyLate {
+			awaited = append(awaited, a)
+		}
+	}
+	return WaitAddons(ctx, c.client, awaited)
 }
 
 // rollback removes what a failed create made, unless asked to keep it. It runs on a

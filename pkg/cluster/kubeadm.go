@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeadm"
@@ -41,6 +44,7 @@ func (c *creation) kubeadmConfig(n node) kubeadm.Config {
 		DNSDomain:            c.cfg.Networking.DNSDomain,
 		Token:                c.token,
 		Schedulable:          len(c.nodes) == 1,
+		SingleControlPlane:   !c.ha(),
 	}
 }
 
@@ -59,6 +63,9 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	if err := c.p.WriteFile(ctx, first.name, kubeadmConfigPath, data, 0o600); err != nil {
 		return err
 	}
+	if err := c.writeFirstCNIConfig(ctx); err != nil {
+		return err
+	}
 	args := []string{"kubeadm", "init", "--config=" + kubeadmConfigPath, "--skip-token-print"}
 	if c.ha() {
 		// Joining control planes fetch the CA and keys from the cluster, encrypted with the
@@ -73,6 +80,25 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	}
 	c.restConfig, c.client, err = clientFor(c.kubeconfig)
 	return err
+}
+
+// probeCoreDNSEverySecond shortens the period of CoreDNS's readiness probe from
+// kubeadm's 10 s (the Kubernetes default) to 1 s. The first probe after the container
+// starts usually comes before CoreDNS has synced with the API server; the next one, a
+// whole period later, is what a create and a learner's first Service lookup wait on. A
+// kubelet that started less than one period before also delays each new probe by a
+// random part of it. Patched right after kubeadm init, before the controller manager has
+// (usually) made any ReplicaSet of the Deployment, so no pod is replaced.
+func (c *creation) probeCoreDNSEverySecond(ctx context.Context) error {
+	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"coredns","readinessProbe":{"periodSeconds":1}}]}}}}`)
+	_, err := c.client.AppsV1().Deployments(metav1.NamespaceSystem).Patch(ctx, "coredns", types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // kubeadm config patches skipped kubeadm's CoreDNS: nothing to tune
+	}
+	if err != nil {
+		return fmt.Errorf("CoreDNS readiness probe: %w", err)
+	}
+	return nil
 }
 
 // joinControlPlanes joins the other control planes one at a time: each adds an etcd

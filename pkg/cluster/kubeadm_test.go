@@ -1,8 +1,14 @@
 package cluster
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 )
 
 func TestBootstrapToken(t *testing.T) {
@@ -12,5 +18,35 @@ func TestBootstrapToken(t *testing.T) {
 	}
 	if len(tok) != 23 || tok[6] != '.' || strings.Trim(tok, "abcdefghijklmnopqrstuvwxyz0123456789.") != "" {
 		t.Errorf("token %q does not match [a-z0-9]{6}.[a-z0-9]{16}", tok)
+	}
+}
+
+// CoreDNS's readiness probe runs every second after the patch, with kubeadm's other
+// settings kept; a cluster without kubeadm's CoreDNS is left alone.
+func TestProbeCoreDNSEverySecond(t *testing.T) {
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"},
+		Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "coredns", Image: "registry.k8s.io/coredns/coredns:v1.14.6",
+			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/ready"}}},
+		}}}}},
+	}
+	cs := fake.NewClientset(dep)
+	c := &creation{client: cs}
+	ctx := context.Background()
+	if err := c.probeCoreDNSEverySecond(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cs.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr := got.Spec.Template.Spec.Containers
+	if len(ctr) != 1 || ctr[0].ReadinessProbe.PeriodSeconds != 1 || ctr[0].ReadinessProbe.HTTPGet.Path != "/ready" || ctr[0].Image == "" {
+		t.Errorf("patched containers: %+v", ctr)
+	}
+	c = &creation{client: fake.NewClientset()}
+	if err := c.probeCoreDNSEverySecond(ctx); err != nil {
+		t.Errorf("without CoreDNS: %v", err)
 	}
 }

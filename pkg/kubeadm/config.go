@@ -37,6 +37,9 @@ type Config struct {
 	CertificateKey string
 	// Schedulable keeps the control plane free of its NoSchedule taint (single-node clusters).
 	Schedulable bool
+	// SingleControlPlane: no other control plane will ever join, so the controller
+	// manager and the scheduler need no leader election.
+	SingleControlPlane bool
 	// NodeLabels are set on the Node object when kubelet registers it.
 	NodeLabels map[string]string
 }
@@ -97,12 +100,21 @@ type networking struct {
 	DNSDomain     string `json:"dnsDomain"`
 }
 
+type localEtcd struct {
+	component `json:",inline"`
+}
+
+type etcd struct {
+	Local localEtcd `json:"local"`
+}
+
 type clusterConfiguration struct {
 	metav1.TypeMeta      `json:",inline"`
 	ClusterName          string     `json:"clusterName"`
 	KubernetesVersion    string     `json:"kubernetesVersion"`
 	ControlPlaneEndpoint string     `json:"controlPlaneEndpoint"`
 	Networking           networking `json:"networking"`
+	Etcd                 etcd       `json:"etcd"`
 	APIServer            apiServer  `json:"apiServer"`
 	ControllerManager    component  `json:"controllerManager"`
 	Scheduler            component  `json:"scheduler"`
@@ -161,6 +173,12 @@ func (c Config) nodeRegistration(controlPlane bool) nodeRegistration {
 // pull images, which are preloaded: skip them as a whole.
 var skipPhases = []string{"preflight"}
 
+// initSkipPhases are skipped by kubeadm init. kubelet-finalize only points kubelet.conf
+// at a rotating client certificate and restarts kubelet to use it: the restart stalls
+// the new node's pods for a second or two and resets kubelet's probe timers, and the
+// embedded certificate kubelet keeps is valid for a year, longer than a lab cluster lives.
+var initSkipPhases = append(append([]string(nil), skipPhases...), "kubelet-finalize")
+
 // InitConfig renders the configuration of `kubeadm init` on the first control plane.
 func InitConfig(c Config) ([]byte, error) {
 	if err := c.validate(); err != nil {
@@ -176,7 +194,19 @@ func InitConfig(c Config) ([]byte, error) {
 		NodeRegistration: c.nodeRegistration(true),
 		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
 		CertificateKey:   c.CertificateKey,
-		SkipPhases:       skipPhases,
+		SkipPhases:       initSkipPhases,
+	}
+	controllerManager := []arg{
+		// Serve metrics on all addresses so learners (and metrics tools) can scrape them.
+		{Name: "bind-address", Value: "0.0.0.0"},
+	}
+	scheduler := []arg{{Name: "bind-address", Value: "0.0.0.0"}}
+	if c.SingleControlPlane {
+		// Alone, they need no lease: without one they start their controllers as soon as
+		// the API server answers, instead of after a lease round-trip and its 2 s retries.
+		noElection := arg{Name: "leader-elect", Value: "false"}
+		controllerManager = append(controllerManager, noElection)
+		scheduler = append(scheduler, noElection)
 	}
 	cluster := clusterConfiguration{
 		TypeMeta:             typeMeta("ClusterConfiguration"),
@@ -184,13 +214,16 @@ func InitConfig(c Config) ([]byte, error) {
 		KubernetesVersion:    c.KubernetesVersion,
 		ControlPlaneEndpoint: c.ControlPlaneEndpoint,
 		Networking:           networking{PodSubnet: c.PodSubnet, ServiceSubnet: c.ServiceSubnet, DNSDomain: c.DNSDomain},
+		Etcd: etcd{Local: localEtcd{component{ExtraArgs: []arg{
+			// A lab cluster is thrown away, never restored: etcd need not wait for the disk
+			// on every write (the host's page cache still survives a node's restart). On a
+			// busy laptop disk, fsyncs are what makes kubeadm init and every write slow.
+			{Name: "unsafe-no-fsync", Value: "true"},
+		}}}},
 		// The host reaches the API server through a port published on 127.0.0.1.
-		APIServer: apiServer{CertSANs: append([]string{"localhost", "127.0.0.1"}, c.CertSANs...)},
-		ControllerManager: component{ExtraArgs: []arg{
-			// Serve metrics on all addresses so learners (and metrics tools) can scrape them.
-			{Name: "bind-address", Value: "0.0.0.0"},
-		}},
-		Scheduler: component{ExtraArgs: []arg{{Name: "bind-address", Value: "0.0.0.0"}}},
+		APIServer:         apiServer{CertSANs: append([]string{"localhost", "127.0.0.1"}, c.CertSANs...)},
+		ControllerManager: component{ExtraArgs: controllerManager},
+		Scheduler:         component{ExtraArgs: scheduler},
 	}
 	return joinDocs(init, cluster, KubeletConfig(), KubeProxyConfig())
 }

@@ -1,6 +1,7 @@
 package kubeadm
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,8 +14,20 @@ func testConfig() Config {
 		NodeIP: "172.30.0.2", ControlPlaneEndpoint: "lab-control-plane:6443",
 		CertSANs: []string{"lab-control-plane"}, PodSubnet: "10.244.0.0/16",
 		ServiceSubnet: "10.96.0.0/16", DNSDomain: "cluster.local", Token: "abcdef.0123456789abcdef",
-		Schedulable: true,
+		Schedulable: true, SingleControlPlane: true,
 	}
+}
+
+// extraArgs returns a component's extraArgs as a map.
+func extraArgs(t *testing.T, cluster map[string]any, path ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	list, _ := get(cluster, append(path, "extraArgs")...).([]any)
+	for _, a := range list {
+		m := a.(map[string]any)
+		out[m["name"].(string)] = m["value"].(string)
+	}
+	return out
 }
 
 // docs splits a multi-document YAML file into maps keyed by kind.
@@ -90,8 +103,16 @@ func TestInitConfig(t *testing.T) {
 	if taints, ok := get(d["InitConfiguration"], "nodeRegistration", "taints").([]any); !ok || len(taints) != 0 {
 		t.Errorf("taints = %#v, want an empty list", get(d["InitConfiguration"], "nodeRegistration", "taints"))
 	}
-	if skip := get(d["InitConfiguration"], "skipPhases"); len(skip.([]any)) != 1 || skip.([]any)[0] != "preflight" {
+	if skip := fmt.Sprint(get(d["InitConfiguration"], "skipPhases")); skip != "[preflight kubelet-finalize]" {
 		t.Errorf("skipPhases = %v", skip)
+	}
+	if got := extraArgs(t, d["ClusterConfiguration"], "etcd", "local")["unsafe-no-fsync"]; got != "true" {
+		t.Errorf("etcd unsafe-no-fsync = %q", got)
+	}
+	for _, comp := range []string{"controllerManager", "scheduler"} {
+		if got := extraArgs(t, d["ClusterConfiguration"], comp)["leader-elect"]; got != "false" {
+			t.Errorf("%s leader-elect = %q with a single control plane", comp, got)
+		}
 	}
 	sans := get(d["ClusterConfiguration"], "apiServer", "certSANs").([]any)
 	for _, want := range []string{"localhost", "127.0.0.1", "lab-control-plane"} {
@@ -121,6 +142,22 @@ func TestTaintsKeptForMultiNodeControlPlanes(t *testing.T) {
 	}
 }
 
+// Several control planes elect leaders, as kubeadm's defaults do.
+func TestLeaderElectionKeptForSeveralControlPlanes(t *testing.T) {
+	c := testConfig()
+	c.Schedulable, c.SingleControlPlane = false, false
+	data, err := InitConfig(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := docs(t, data)["ClusterConfiguration"]
+	for _, comp := range []string{"controllerManager", "scheduler"} {
+		if got, set := extraArgs(t, cluster, comp)["leader-elect"]; set {
+			t.Errorf("%s leader-elect = %q with several control planes", comp, got)
+		}
+	}
+}
+
 func TestJoinConfig(t *testing.T) {
 	c := testConfig()
 	c.NodeName, c.NodeIP = "lab-worker", "172.30.0.3"
@@ -133,6 +170,9 @@ func TestJoinConfig(t *testing.T) {
 		get(d, "discovery", "bootstrapToken", "token") != "abcdef.0123456789abcdef" ||
 		get(d, "nodeRegistration", "name") != "lab-worker" {
 		t.Errorf("worker join config wrong:\n%s", worker)
+	}
+	if skip := fmt.Sprint(get(d, "skipPhases")); skip != "[preflight]" {
+		t.Errorf("join skipPhases = %v", skip)
 	}
 	if get(d, "controlPlane") != nil {
 		t.Errorf("a worker must not have a controlPlane section:\n%s", worker)

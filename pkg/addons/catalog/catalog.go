@@ -19,6 +19,9 @@ type Spec struct {
 	Values      map[string]string // what the template is filled in with
 	// The Deployment whose readiness says the add-on works.
 	Namespace, Deployment string
+	// ReadyLate: it turns ready on its own well after it starts, so a create does not
+	// wait for it (`kubelab addons enable` does).
+	ReadyLate bool
 }
 
 // All are the add-ons kubelab knows, in the order a new cluster installs them. Every one is
@@ -44,6 +47,9 @@ var All = []Spec{
 		Manifest:    "addons/metrics-server.yaml",
 		Values:      map[string]string{"Image": images.MetricsServer},
 		Namespace:   "kube-system", Deployment: "metrics-server",
+		// It is ready once it holds two scrapes of every node, one resolution (10 s, the
+		// least it allows) after its first: 10 s more for every create, for `kubectl top`.
+		ReadyLate: true,
 	},
 	{
 		Name:        "dashboard",
