@@ -37,6 +37,7 @@ func TestStopStart(t *testing.T) {
 	defer cancel()
 
 	app := deployLifecycleApp(t, ctx, c)
+	t.Run("create with the name in use", func(t *testing.T) { assertNameInUseRefused(t, c) })
 	ipsBefore := containerIPs(t, api, c.name)
 	serverBefore := kubeconfigServer(t, c)
 
