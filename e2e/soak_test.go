@@ -64,7 +64,7 @@ func soakWalk(t *testing.T, c *testCluster) {
 	c.kubectl(t, "create", "deployment", "kubernetes-bootcamp", "--image=kubelab/bootcamp:v1")
 	c.kubectl(t, "rollout", "status", "deployment/kubernetes-bootcamp", "--timeout=2m")
 	c.kubectl(t, "expose", "deployment/kubernetes-bootcamp", "--type=NodePort", "--port", "8080")
-	np := strings.TrimSpace(c.kubectl(t, "get", "services/kubernetes-bootcamp", "-o", "go-template={{(index .spec.ports 0).nodePort}}"))
+	np := strings.Trim(c.kubectl(t, "get", "services/kubernetes-bootcamp", "-o", "go-template={{(index .spec.ports 0).nodePort}}"), "'\n ")
 	url := "http://" + c.ip(t) + ":" + np + "/"
 	if err := waitHTTP(url, "", "v=1", 30*time.Second); err != nil {
 		t.Errorf("NodePort of v1: %v", err)
