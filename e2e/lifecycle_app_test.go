@@ -105,8 +105,11 @@ func (a *lifecycleApp) waitNodesReady(t *testing.T, ctx context.Context, timeout
 
 // waitHTTP fetches url from the host (with a Host header if host is not empty) until a
 // 200 answer contains want, and returns the last failure if none did within timeout.
+// Each request is a new connection, as each curl of a learner is: a kept-alive one would
+// stay with the pod it first reached (conntrack keeps an established flow on its
+// endpoint), which is not what "the Service answers from the new pods" means.
 func waitHTTP(url, host, want string, timeout time.Duration) error {
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
 		TLSClientConfig: &tls.Config{ServerName: host, InsecureSkipVerify: true}}}
 	last := "no attempt"
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
