@@ -39,7 +39,15 @@ func TestSoak(t *testing.T) {
 					kubelab(t, c.env, "delete", "cluster", "--name", c.name)
 				}
 			})
-			c.create(t, "--config", writeOneWorkerConfig(t, c.name), "--wait", "5m")
+			// --retain: a failed create keeps its nodes, for `kubelab export logs`.
+			if r := kubelab(t, c.env, "create", "cluster", "--image", nodeImage, "--config", writeOneWorkerConfig(t, c.name),
+				"--wait", "5m", "--retain"); r.err != nil {
+				dir, _ := os.MkdirTemp("", "kubelab-soak-logs-")
+				kubelab(t, c.env, "export", "logs", "--name", c.name, dir)
+				kubelab(t, c.env, "kubectl", "--name", c.name, "--", "get", "nodes,pods", "-A", "-o", "wide")
+				t.Fatalf("create: %v (logs of its nodes in %s)\n%s", r.err, dir, r.stderr)
+			}
+			c.cs = clientset(t, c.kubeconfig, c.name)
 			ips := nodeAddresses(t, api, c.name)
 			server := kubeconfigServer(t, c)
 			apiPort := server[strings.LastIndex(server, ":")+1:]
