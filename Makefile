@@ -10,8 +10,11 @@ LDFLAGS  := -s -w -X github.com/kubelab/kubelab/pkg/cmd.Version=$(VERSION)
 CONFORMANCE_DIR := bin/conformance
 # The e2e suite creates several clusters one after the other.
 E2E_TIMEOUT ?= 75m
+# Create/delete cycles of TestSoak: `make soak` runs SOAK_CYCLES, `make test` a short loop.
+SOAK_CYCLES ?= 10
+SOAK_CI_CYCLES ?= 2
 
-.PHONY: all build node-image conformance-tools cluster test unit e2e conformance bench lint clean
+.PHONY: all build node-image conformance-tools cluster test unit e2e soak conformance bench lint clean
 
 all: build
 
@@ -43,7 +46,12 @@ unit:
 e2e: build node-image conformance-tools
 	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
 		KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report-e2e KUBELAB_SCREENSHOTS=$(CURDIR)/bin/screenshots \
-		$(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/...
+		KUBELAB_SOAK=$(SOAK_CI_CYCLES) $(GO) test -count=1 -tags e2e -timeout $(E2E_TIMEOUT) -v ./e2e/...
+
+# SOAK_CYCLES create/walk/delete cycles of a 1+1 cluster, with a leak check after each.
+soak: build node-image
+	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_SOAK=$(SOAK_CYCLES) \
+		$(GO) test -count=1 -tags e2e -run '^TestSoak$$' -timeout 90m -v ./e2e/...
 
 # The whole [Conformance] suite on a 1+2 cluster; writes conformance/results.md, JUnit
 # reports and logs in $(CONFORMANCE_DIR)/report.

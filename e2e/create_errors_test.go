@@ -3,9 +3,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/docker/docker/api/types/image"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestCreateFailsCleanlyWithoutDaemon: no Docker daemon is one clear line, and nothing
@@ -38,12 +43,34 @@ func TestCreateFailsCleanlyWithoutImage(t *testing.T) {
 }
 
 // TestCreateRollsBackOnFailure: a step failing half-way removes what was created. The
-// API port is taken on purpose, so starting the node fails after the network and
-// volume exist.
+// node's extra mount names a host directory that does not exist, which only Docker
+// finds out, when it creates the container: the network and the node's volume exist by
+// then.
 func TestCreateRollsBackOnFailure(t *testing.T) {
 	api := requireDocker(t)
 	kc := tempKubeconfig(t)
 	name := uniqueName("e2e-rollback")
+	missing := filepath.Join(t.TempDir(), "missing")
+	path := filepath.Join(t.TempDir(), "lab.toml")
+	cfg := "name = \"" + name + "\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.extra_mounts]]\nhost_path = \"" + missing + "\"\ncontainer_path = \"/data\"\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
+	if r.err == nil {
+		t.Fatal("create succeeded with a missing mount source")
+	}
+	assertOneLineError(t, r.stderr, missing)
+	assertNothingLeft(t, api, kc, name)
+}
+
+// TestCreateRefusesTakenHostPort: a host port the configuration names (the API
+// server's, a port mapping's) that another program holds is one line naming the port
+// and the setting, before anything is created.
+func TestCreateRefusesTakenHostPort(t *testing.T) {
+	api := requireDocker(t)
+	kc := tempKubeconfig(t)
+	name := uniqueName("e2e-port")
 	busy, err := listenBusy()
 	if err != nil {
 		t.Fatal(err)
@@ -52,9 +79,69 @@ func TestCreateRollsBackOnFailure(t *testing.T) {
 	r := kubelab(t, []string{"KUBECONFIG=" + kc},
 		"create", "cluster", "--name", name, "--image", nodeImage, "--api-server-port", portOf(busy))
 	if r.err == nil {
-		t.Fatal("create succeeded on a busy port")
+		t.Fatal("create succeeded on a busy API server port")
 	}
+	assertOneLineError(t, r.stderr, "host port 127.0.0.1:"+portOf(busy)+"/tcp (--api-server-port / networking.api_server_port) is taken by another program")
+	path := filepath.Join(t.TempDir(), "lab.toml")
+	cfg := "name = \"" + name + "\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.port_mappings]]\ncontainer_port = 80\nhost_port = " + portOf(busy) + "\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
+	assertOneLineError(t, r.stderr, "(nodes[0].port_mappings[0].host_port) is taken by another program")
 	assertNothingLeft(t, api, kc, name)
+}
+
+// TestCreateRejectsBadNames: a name too long for the node names built from it, and one
+// that is not a DNS label, are one line each, before anything is created.
+func TestCreateRejectsBadNames(t *testing.T) {
+	api := requireDocker(t)
+	kc := tempKubeconfig(t)
+	for name, want := range map[string]string{
+		"e2e-" + strings.Repeat("x", 40): "is too long: at most 40 characters",
+		"Lab_1":                          "is not allowed: use lowercase letters, digits and '-'",
+		"lab-":                           "is not allowed",
+	} {
+		r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--name", name, "--image", nodeImage)
+		if r.err == nil {
+			t.Errorf("create accepted the name %q", name)
+		}
+		assertOneLineError(t, r.stderr, want)
+		assertNothingLeft(t, api, kc, name)
+	}
+}
+
+// TestCreateRefusesNodeImageOfAnotherVersion: a node image of a Kubernetes version
+// kubelab cannot bootstrap (here: the node image relabelled v1.30.0) is refused in one
+// line saying how to build a good one, before anything is created.
+func TestCreateRefusesNodeImageOfAnotherVersion(t *testing.T) {
+	api := requireDocker(t)
+	kc := tempKubeconfig(t)
+	name := uniqueName("e2e-oldimg")
+	ref := "kubelab-e2e/node:v1.30.0-" + name
+	buildImage(t, api, ref, "FROM "+nodeImage+"\nLABEL io.kubelab.kubernetes-version=v1.30.0\n")
+	t.Cleanup(func() { _, _ = api.ImageRemove(context.Background(), ref, image.RemoveOptions{}) })
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--name", name, "--image", ref)
+	if r.err == nil {
+		t.Fatal("create accepted a v1.30 node image")
+	}
+	assertOneLineError(t, r.stderr, "is Kubernetes v1.30.0, but this kubelab creates v1.31 to v1.37 clusters: build one with `kubelab build node-image")
+	assertNothingLeft(t, api, kc, name)
+}
+
+// assertNameInUseRefused: a create naming an existing cluster c is one line saying how
+// to delete it or which flag to change, and leaves c as it was (its context too).
+// TestStopStart calls it on its cluster, rather than the suite creating one more.
+func assertNameInUseRefused(t *testing.T, c *testCluster) {
+	t.Helper()
+	r := kubelab(t, c.env, "create", "cluster", "--name", c.name, "--image", nodeImage)
+	if r.err == nil {
+		t.Fatal("a second create of the same name succeeded")
+	}
+	assertOneLineError(t, r.stderr, "cluster \""+c.name+"\" already exists: delete it with `kubelab delete cluster --name "+c.name+"` or choose another --name")
+	if _, err := c.cs.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{}); err != nil {
+		t.Errorf("the existing cluster stopped answering: %v", err)
+	}
 }
 
 // TestCreateRejectsBadConfig: a config file error names file, line and column, and

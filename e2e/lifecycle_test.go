@@ -22,11 +22,11 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// TestStopStart: a 1+1 cluster with an echo server behind a NodePort Service and a file
-// on a PersistentVolume is stopped (its containers exit, `kubelab status` says stopped)
+// TestStopStart: a 1+1 cluster with an echo server behind a NodePort Service and an
+// Ingress, and a file on a PersistentVolume (lifecycleApp), is stopped (its containers exit, `kubelab status` says stopped)
 // and started again: its nodes are Ready at the same addresses, the API server on the
-// same host port (the kubeconfig written at create still works), the Service answers
-// from the host and the file is still there. A start while another program holds the
+// same host port (the kubeconfig written at create still works), the app answers from
+// the host through the NodePort and the Ingress, and the file is still there. A start while another program holds the
 // API server's port fails with one line naming the port. A second start says it is
 // running already.
 func TestStopStart(t *testing.T) {
@@ -36,14 +36,8 @@ func TestStopStart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	deployEcho(t, ctx, c.cs, "web", c.name+"-worker")
-	nodePort := exposeNodePort(t, ctx, c, "web")
-	url := fmt.Sprintf("http://%s:%d/", c.ip(t), nodePort)
-	if body := httpGetUntil(t, url, "Hello from kubelab-echo"); !strings.Contains(body, "Hello from kubelab-echo") {
-		t.Fatalf("before the stop, %s answered %q", url, body)
-	}
-	c.apply(t, pvWriter)
-	c.waitKubectl(t, `Succeeded`, "get", "pod/writer", "-o", "go-template={{.status.phase}}")
+	app := deployLifecycleApp(t, ctx, c)
+	t.Run("create with the name in use", func(t *testing.T) { assertNameInUseRefused(t, c) })
 	ipsBefore := containerIPs(t, api, c.name)
 	serverBefore := kubeconfigServer(t, c)
 
@@ -106,19 +100,12 @@ func TestStopStart(t *testing.T) {
 			t.Errorf("status after start: %+v", st)
 		}
 	})
-	t.Run("service answers from the host", func(t *testing.T) {
-		if body := httpGetUntil(t, url, "Hello from kubelab-echo"); !strings.Contains(body, "Hello from kubelab-echo") {
-			t.Errorf("after the start, %s answered %q", url, body)
+	t.Run("NodePort and Ingress answer from the host", func(t *testing.T) {
+		if err := app.waitAnswers(time.Minute); err != nil {
+			t.Errorf("after the start: %v", err)
 		}
 	})
-	t.Run("persistent volume kept its file", func(t *testing.T) {
-		c.apply(t, strings.ReplaceAll(strings.ReplaceAll(pvWriter[strings.Index(pvWriter, "---"):], "writer", "reader"),
-			"echo kept-on-disk > /data/file", "cat /data/file"))
-		c.waitKubectl(t, `Succeeded`, "get", "pod/reader", "-o", "go-template={{.status.phase}}")
-		if out := c.kubectl(t, "logs", "reader"); strings.TrimSpace(out) != "kept-on-disk" {
-			t.Errorf("reader got %q", out)
-		}
-	})
+	t.Run("persistent volume kept its file", func(t *testing.T) { app.checkFile(t, "reader") })
 	t.Run("export logs", func(t *testing.T) {
 		dir := t.TempDir()
 		r := kubelab(t, c.env, "export", "logs", "--name", c.name, dir)
@@ -143,15 +130,15 @@ func TestStopStart(t *testing.T) {
 	})
 }
 
-// writeStopStartConfig is TestStopStart's cluster: 1 control plane and 1 worker, with
-// the storage add-on only (the others would only slow the restart down).
+// writeStopStartConfig is the lifecycle tests' cluster: 1 control plane and 1 worker,
+// with the storage and ingress add-ons only (the others would only slow the restart
+// down).
 func writeStopStartConfig(t *testing.T, name string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "lab.toml")
 	cfg := fmt.Sprintf(`name = %q
 
 [addons]
-ingress = false
 metrics-server = false
 dashboard = false
 

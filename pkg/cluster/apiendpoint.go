@@ -1,10 +1,14 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+	"syscall"
+
+	"github.com/kubelab/kubelab/pkg/config"
 )
 
 // freePort asks the kernel for a free TCP port on addr. The port is fixed in the node's
@@ -34,4 +38,52 @@ func hostAPIAddress(bound string) string {
 // port of address bound. Create and AdminKubeconfig both go through it.
 func apiServerURL(bound string, port int) string {
 	return "https://" + net.JoinHostPort(hostAPIAddress(bound), strconv.Itoa(port))
+}
+
+// checkHostPorts refuses, before anything is created, a host port the configuration
+// names (the API server's, a node's port_mappings) that another program already holds:
+// Docker would only fail once the nodes exist, with a message that names no setting.
+// Ports 0 (free ones, chosen later) and errors other than "in use" are left to Docker.
+func checkHostPorts(cfg *config.Cluster) error {
+	type want struct{ proto, addr, setting string }
+	var wants []want
+	if p := cfg.Networking.APIServerPort; p != 0 {
+		wants = append(wants, want{"tcp", net.JoinHostPort(cfg.Networking.APIServerAddress, strconv.Itoa(p)),
+			"--api-server-port / networking.api_server_port"})
+	}
+	for i, n := range cfg.Nodes {
+		for j, m := range n.PortMappings {
+			if m.HostPort == 0 || (m.Protocol != "" && m.Protocol != "tcp" && m.Protocol != "udp") {
+				continue
+			}
+			addr := m.ListenAddress
+			if addr == "" {
+				addr = "127.0.0.1"
+			}
+			proto := m.Protocol
+			if proto == "" {
+				proto = "tcp"
+			}
+			wants = append(wants, want{proto, net.JoinHostPort(addr, strconv.Itoa(m.HostPort)),
+				fmt.Sprintf("nodes[%d].port_mappings[%d].host_port", i, j)})
+		}
+	}
+	for _, w := range wants {
+		var err error
+		if w.proto == "udp" {
+			var c net.PacketConn
+			if c, err = net.ListenPacket("udp", w.addr); err == nil {
+				c.Close()
+			}
+		} else {
+			var l net.Listener
+			if l, err = net.Listen("tcp", w.addr); err == nil {
+				l.Close()
+			}
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("host port %s/%s (%s) is taken by another program: stop that program or choose another port", w.addr, w.proto, w.setting)
+		}
+	}
+	return nil
 }

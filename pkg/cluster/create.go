@@ -163,6 +163,9 @@ func (c *creation) preflight(ctx context.Context) error {
 	if version == "" {
 		return fmt.Errorf("image %s is not a kubelab node image (no %s label)", c.cfg.Image, labels.KubernetesVersion)
 	}
+	if err := checkNodeVersion(c.cfg.Image, version); err != nil {
+		return err
+	}
 	c.version = version
 	if c.cfg.Registry != nil {
 		if err := c.checkRegistryImage(ctx); err != nil {
@@ -183,6 +186,9 @@ func (c *creation) preflight(ctx context.Context) error {
 	sort.SliceStable(c.nodes, func(i, j int) bool {
 		return c.nodes[i].role == labels.RoleControlPlane && c.nodes[j].role != labels.RoleControlPlane
 	})
+	if err := checkHostPorts(c.cfg); err != nil {
+		return err
+	}
 	c.apiPort = c.cfg.Networking.APIServerPort
 	if c.apiPort == 0 {
 		if c.apiPort, err = freePort(c.cfg.Networking.APIServerAddress); err != nil {

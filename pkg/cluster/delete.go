@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/kubeconfig"
 )
@@ -26,7 +29,8 @@ func Delete(ctx context.Context, p docker.Provider, name, kubeconfigPath string)
 
 // deleteCluster removes what a cluster has: its containers (running, stopped or only
 // created), their volumes and any volume left without its container (a create killed
-// between the two), the network once no cluster uses it, and the kubeconfig entries.
+// between the two), the network once no cluster uses it, the kubeconfig entries and the
+// admin kubeconfig `kubelab kubectl` keeps in kubelab's cache directory.
 // It returns how many containers and volumes it found.
 func deleteCluster(ctx context.Context, p docker.Provider, name string, kubeconfigToo bool, kubeconfigPath string) (int, error) {
 	nodes, err := p.ListNodes(ctx, name)
@@ -50,6 +54,10 @@ func deleteCluster(ctx context.Context, p docker.Provider, name string, kubeconf
 	}
 	if kubeconfigToo {
 		errs = append(errs, kubeconfig.Remove(kubeconfig.Path(kubeconfigPath), kubeconfig.ContextName(name)))
+		// The soak found it left behind: `kubelab kubectl`'s copy of the admin kubeconfig.
+		if err := os.Remove(kubectlKubeconfig(defaults.CacheDir(), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
 	return len(nodes) + len(vols[name]), errors.Join(errs...)
 }

@@ -45,7 +45,7 @@ func Kubectl(ctx context.Context, p docker.Provider, cluster, dir string) (kubec
 	if err != nil {
 		return "", "", err
 	}
-	kubeconfigPath = filepath.Join(dir, "kubeconfig-"+cluster)
+	kubeconfigPath = kubectlKubeconfig(dir, cluster)
 	if err := os.WriteFile(kubeconfigPath, data, 0o600); err != nil {
 		return "", "", err
 	}
@@ -99,4 +99,10 @@ func copyBinary(ctx context.Context, p docker.Provider, node, src, dst string) e
 		return err
 	}
 	return os.Rename(f.Name(), dst)
+}
+
+// kubectlKubeconfig is where Kubectl keeps a cluster's admin kubeconfig under dir; delete
+// removes it with the cluster (it holds the cluster's admin credentials).
+func kubectlKubeconfig(dir, cluster string) string {
+	return filepath.Join(dir, "kubeconfig-"+cluster)
 }

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubelab/kubelab/pkg/defaults"
 	"github.com/kubelab/kubelab/pkg/docker"
 	"github.com/kubelab/kubelab/pkg/labels"
 	"github.com/kubelab/kubelab/pkg/ui"
@@ -121,6 +122,15 @@ func TestClusterState(t *testing.T) {
 }
 
 func TestDeleteRemovesStoppedClustersAndOrphanVolumes(t *testing.T) {
+	// `kubelab kubectl` kept the cluster's admin kubeconfig in the cache directory.
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	kept := kubectlKubeconfig(defaults.CacheDir(), "lab")
+	if err := os.MkdirAll(filepath.Dir(kept), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kept, []byte("admin"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	f := newFake()
 	haCluster(f, "exited")
 	// A create killed between making a node's volume and its container.
@@ -137,6 +147,9 @@ func TestDeleteRemovesStoppedClustersAndOrphanVolumes(t *testing.T) {
 	}
 	if len(f.nodes) != 0 || len(f.volumes) != 0 || f.locked == 0 {
 		t.Errorf("left nodes %v, volumes %v (network locked %d times)", f.nodes, f.volumes, f.locked)
+	}
+	if _, err := os.Stat(kept); !os.IsNotExist(err) {
+		t.Errorf("the admin kubeconfig of kubelab kubectl was kept: %v", err)
 	}
 }
 

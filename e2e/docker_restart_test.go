@@ -1,0 +1,157 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+)
+
+// TestDockerRestart: the Docker daemon itself restarts under two clusters. The running
+// 1+1 cluster (lifecycleApp: NodePort, Ingress, a file on a PersistentVolume) comes back
+// by itself through its containers' restart policy, at the same addresses, with its
+// nodes Ready, its app answering from the host and its file kept; the single-node
+// cluster stopped with `kubelab stop` before the restart stays stopped, and starts.
+//
+// Restarting the daemon disturbs every container on it, so the test runs only when
+// KUBELAB_E2E_RESTART_DOCKER=1 (.ci/run sets it); in CI without it, it fails.
+func TestDockerRestart(t *testing.T) {
+	if os.Getenv("KUBELAB_E2E_RESTART_DOCKER") != "1" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must set KUBELAB_E2E_RESTART_DOCKER=1: this test restarts the Docker daemon")
+		}
+		t.Skip("restarts the Docker daemon: set KUBELAB_E2E_RESTART_DOCKER=1 to run it")
+	}
+	api := requireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+
+	run := newTestCluster(t, "pf-dr")
+	run.create(t, "--config", writeStopStartConfig(t, run.name), "--wait", "5m")
+	app := deployLifecycleApp(t, ctx, run)
+	ipsBefore := containerIPs(t, api, run.name)
+
+	stopped := newTestCluster(t, "pf-drs")
+	r := kubelab(t, stopped.env, "create", "cluster", "--image", nodeImage, "--config", writeBareConfig(t, stopped.name), "--wait", "0")
+	if r.err != nil {
+		t.Fatalf("create: %v\n%s", r.err, r.stderr)
+	}
+	if r := kubelab(t, stopped.env, "stop", "--name", stopped.name); r.err != nil {
+		t.Fatalf("stop: %v\n%s", r.err, r.stderr)
+	}
+
+	began := time.Now()
+	restartDockerd(t, api)
+	t.Logf("FIGURE dockerd restart: %.1fs", time.Since(began).Seconds())
+	app.waitNodesReady(t, ctx, 5*time.Minute)
+	t.Logf("FIGURE dockerd restart to nodes and app pod Ready: %.1fs", time.Since(began).Seconds())
+
+	t.Run("running cluster came back at the same addresses", func(t *testing.T) {
+		for name, state := range containerStates(t, api, run.name) {
+			if state != "running" {
+				t.Errorf("container %s is %s", name, state)
+			}
+		}
+		if after := containerIPs(t, api, run.name); fmt.Sprint(after) != fmt.Sprint(ipsBefore) {
+			t.Errorf("node addresses changed: %v, then %v", ipsBefore, after)
+		}
+		if st := statusOf(t, run); st.State != "running" {
+			t.Errorf("status: %+v", st)
+		}
+	})
+	t.Run("NodePort and Ingress answer from the host", func(t *testing.T) {
+		if err := app.waitAnswers(2 * time.Minute); err != nil {
+			t.Error(err)
+		}
+		t.Logf("FIGURE dockerd restart to app answering: %.1fs", time.Since(began).Seconds())
+	})
+	t.Run("persistent volume kept its file", func(t *testing.T) { app.checkFile(t, "reader") })
+	t.Run("stopped cluster stayed stopped", func(t *testing.T) {
+		for name, state := range containerStates(t, api, stopped.name) {
+			if state != "exited" {
+				t.Errorf("container %s of the stopped cluster is %s", name, state)
+			}
+		}
+		if r := kubelab(t, stopped.env, "start", "--name", stopped.name, "--wait", "3m"); r.err != nil {
+			t.Errorf("start after the daemon restart: %v\n%s", r.err, r.stderr)
+		}
+	})
+}
+
+// dockerdLog is where .ci/run sends the daemon's output.
+const dockerdLog = "/var/log/kubelab-ci-dockerd.log"
+
+// restartDockerd restarts the Docker daemon: through systemd when systemd runs it;
+// otherwise as .ci/run runs it: SIGTERM to the pid in /var/run/docker.pid, wait for that
+// process to exit, then `dockerd` again, detached, its output appended to the same log.
+// It returns once the daemon answers a Ping.
+func restartDockerd(t *testing.T, api *client.Client) {
+	t.Helper()
+	logOthers(t, api)
+	if exec.Command("systemctl", "is-active", "--quiet", "docker").Run() == nil {
+		if out, err := exec.Command("systemctl", "restart", "docker").CombinedOutput(); err != nil {
+			t.Fatalf("systemctl restart docker: %v\n%s", err, out)
+		}
+	} else {
+		data, err := os.ReadFile("/var/run/docker.pid")
+		if err != nil {
+			t.Fatalf("dockerd is not run by systemd and has no pid file: %v", err)
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil {
+			t.Fatalf("/var/run/docker.pid: %v", err)
+		}
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatalf("SIGTERM to dockerd (pid %d): %v", pid, err)
+		}
+		deadline := time.Now().Add(3 * time.Minute)
+		for syscall.Kill(pid, 0) == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("dockerd (pid %d) did not exit within 3 minutes of SIGTERM", pid)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		// A subshell that exits at once: the daemon is nobody's child, as in .ci/run.
+		cmd := exec.Command("sh", "-c", "(dockerd >>"+dockerdLog+" 2>&1 &)")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("start dockerd: %v\n%s", err, out)
+		}
+	}
+	var err error
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		pctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = api.Ping(pctx)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	out, _ := exec.Command("tail", "-20", dockerdLog).CombinedOutput()
+	t.Fatalf("the Docker daemon did not answer within 2 minutes of its restart: %v\n%s", err, out)
+}
+
+// logOthers names the running containers that are not kubelab nodes: the restart
+// stops them too (those with a restart policy come back).
+func logOthers(t *testing.T, api *client.Client) {
+	t.Helper()
+	list, err := api.ContainerList(context.Background(), container.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if _, ok := c.Labels["io.kubelab.cluster"]; !ok {
+			t.Logf("the daemon restart also restarts container %v (%s)", c.Names, c.Image)
+		}
+	}
+}
