@@ -121,8 +121,10 @@ func restartDockerd(t *testing.T, api *client.Client) {
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		// A subshell that exits at once: the daemon is nobody's child, as in .ci/run.
-		cmd := exec.Command("sh", "-c", "(dockerd >>"+dockerdLog+" 2>&1 &)")
+		// A subshell that exits at once: the daemon is nobody's child, as in .ci/run. It
+		// closes descriptors 3-9, which this test may have inherited (e.g. a flock(1) lock
+		// around the run): a daemon holding them would keep such a lock for its whole life.
+		cmd := exec.Command("sh", "-c", "(dockerd >>"+dockerdLog+" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &)")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("start dockerd: %v\n%s", err, out)
