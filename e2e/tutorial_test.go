@@ -214,19 +214,8 @@ spec:
 // The storage page: a claim is bound by the default class; what one pod writes, another
 // pod reads, and it lives on the node's /var volume.
 func (tut *tutorial) storage(t *testing.T) {
-	manifest := `apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data}
-spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 64Mi}}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: writer}
-spec:
-  restartPolicy: Never
-  containers: [{name: w, image: "busybox:1.35", command: [sh, -c, "echo kept-on-disk > /data/file"], volumeMounts: [{name: d, mountPath: /data}]}]
-  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
-`
+	// The same claim and writer pod as the lifecycle tests (pvWriter).
+	manifest := pvWriter
 	tut.apply(t, manifest)
 	tut.waitKubectl(t, `Succeeded`, "get", "pod/writer", "-o", "go-template={{.status.phase}}")
 	if out := tut.kubectl(t, "get", "pvc/data", "-o", "go-template={{.status.phase}} {{.spec.storageClassName}}"); out != "Bound standard" {
