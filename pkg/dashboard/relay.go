@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/kubelab/kubelab/pkg/tcpsplice"
 )
 
 // Relay copies every TCP connection accepted on l to the address to, byte for byte (TLS
@@ -55,20 +57,5 @@ func relayOne(ctx context.Context, c net.Conn, to string, logger *log.Logger) {
 		return
 	}
 	defer up.Close()
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		// Half-close so the other side sees the end of this direction.
-		if tc, ok := dst.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
-		}
-		done <- struct{}{}
-	}
-	go pipe(up, c)
-	go pipe(c, up)
-	select {
-	case <-done:
-		<-done
-	case <-ctx.Done():
-	}
+	tcpsplice.Join(ctx, c, up)
 }

@@ -6,12 +6,13 @@ package lb
 import (
 	"context"
 	"errors"
-	"io"
 	"log"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/kubelab/kubelab/pkg/tcpsplice"
 )
 
 // Balancer forwards TCP connections to a set of backends.
@@ -131,16 +132,5 @@ func (b *Balancer) handle(ctx context.Context, client net.Conn) {
 		return
 	}
 	defer backend.Close()
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src)
-		if tc, ok := dst.(*net.TCPConn); ok {
-			_ = tc.CloseWrite()
-		}
-		done <- struct{}{}
-	}
-	go pipe(backend, client)
-	go pipe(client, backend)
-	<-done
-	<-done
+	tcpsplice.Join(ctx, client, backend)
 }
