@@ -121,6 +121,16 @@ func TestStopStart(t *testing.T) {
 		if m, _ := filepath.Glob(filepath.Join(cp, "pods", "kube-system_kube-apiserver-*", "kube-apiserver", "*.log")); len(m) == 0 {
 			t.Error("no kube-apiserver log among the pod logs")
 		}
+		// kubeadm's own output, kept in each node since the create.
+		for node, want := range map[string]string{
+			c.name + "-control-plane": "control-plane has initialized successfully",
+			c.name + "-worker":        "This node has joined the cluster",
+		} {
+			data, err := os.ReadFile(filepath.Join(dir, node, "kubeadm.log"))
+			if err != nil || !strings.Contains(string(data), want) {
+				t.Errorf("%s/kubeadm.log lacks %q: %v\n%s", node, want, err, data)
+			}
+		}
 	})
 	t.Run("start again says running", func(t *testing.T) {
 		r := kubelab(t, c.env, "start", "--name", c.name)

@@ -103,6 +103,10 @@ func TestRetainKeepsNodes(t *testing.T) {
 	if _, ok := f.nodes["lab-control-plane"]; !ok {
 		t.Error("--retain did not keep the node")
 	}
+	// What kubeadm printed stays in the kept node for `kubelab export logs`.
+	if log := string(f.files["lab-control-plane:"+kubeadmLogPath]); !strings.HasPrefix(log, "$ kubeadm init --config=") || !strings.Contains(log, "boom") {
+		t.Errorf("kubeadm's output not kept in the node: %q", log)
+	}
 }
 
 // An HA cluster: nodes and the load balancer are created, the load balancer fronts every

@@ -221,6 +221,9 @@ func (f *fakeProvider) Exec(ctx context.Context, node string, cmd []string, opts
 		return err // like the real client, whose request is cancelled
 	}
 	if f.execFail != "" && strings.HasPrefix(line, f.execFail) {
+		if opts.Stdout != nil {
+			_, _ = opts.Stdout.Write([]byte("boom"))
+		}
 		return &docker.ExecError{Node: node, Cmd: cmd, ExitCode: 1, Output: "boom"}
 	}
 	if strings.HasPrefix(line, "systemctl is-system-running") && opts.Stdout != nil {

@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -48,7 +50,26 @@ func (c *creation) kubeadmConfig(n node) kubeadm.Config {
 	}
 }
 
-const kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
+const (
+	kubeadmConfigPath = "/etc/kubelab/kubeadm.yaml"
+	// kubeadmLogPath keeps what kubeadm init or join printed, with its phase timings, for
+	// `kubelab export logs`.
+	kubeadmLogPath = "/var/log/kubelab/kubeadm.log"
+)
+
+// runKubeadm runs kubeadm on a node and keeps its output in the node, whether it
+// succeeded or not; a failure's error still carries the output's tail.
+func (c *creation) runKubeadm(ctx context.Context, node string, args []string) error {
+	var out bytes.Buffer
+	err := c.p.Exec(ctx, node, args, docker.ExecOptions{Stdout: &out, Stderr: &out})
+	if ctx.Err() == nil {
+		log := append([]byte("$ "+strings.Join(args, " ")+"\n"), out.Bytes()...)
+		if werr := c.p.WriteFile(ctx, node, kubeadmLogPath, log, 0o600); werr != nil && err == nil {
+			return werr
+		}
+	}
+	return err
+}
 
 // kubeadmInit bootstraps the first control plane and connects to its API server.
 func (c *creation) kubeadmInit(ctx context.Context) error {
@@ -72,7 +93,7 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 		// certificate key.
 		args = append(args, "--upload-certs")
 	}
-	if err := c.p.Exec(ctx, first.name, args, docker.ExecOptions{}); err != nil {
+	if err := c.runKubeadm(ctx, first.name, args); err != nil {
 		return fmt.Errorf("kubeadm init failed: %w", err)
 	}
 	if c.kubeconfig, err = hostKubeconfig(ctx, c.p, c.cfg.Name, first.name, c.cfg.Networking.APIServerAddress, c.apiPort); err != nil {
@@ -132,7 +153,7 @@ func (c *creation) join(ctx context.Context, n node, controlPlane bool) error {
 	if err := c.p.WriteFile(ctx, n.name, kubeadmConfigPath, data, 0o600); err != nil {
 		return err
 	}
-	if err := c.p.Exec(ctx, n.name, []string{"kubeadm", "join", "--config=" + kubeadmConfigPath}, docker.ExecOptions{}); err != nil {
+	if err := c.runKubeadm(ctx, n.name, []string{"kubeadm", "join", "--config=" + kubeadmConfigPath}); err != nil {
 		return fmt.Errorf("kubeadm join of node %s failed: %w", n.name, err)
 	}
 	return nil

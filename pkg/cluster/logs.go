@@ -33,14 +33,15 @@ var nodeLogCommands = []struct {
 	{"containers.txt", []string{"sh", "-c", "ctr -n k8s.io containers list; echo; ctr -n k8s.io tasks list"}},
 	{"images.txt", []string{"ctr", "-n", "k8s.io", "images", "list", "-q"}},
 	{"kubeadm.yaml", []string{"cat", kubeadmConfigPath}},
+	{"kubeadm.log", []string{"cat", kubeadmLogPath}},
 }
 
 // ExportLogs writes what a bug report about a cluster needs into dir, one directory per
 // node: the node's `docker inspect`, and for running nodes the systemd journal, kubelet's
 // and containerd's logs, the containers and images in containerd, kubeadm's configuration
-// and every pod's logs (/var/log/pods: static pods included); and for the cluster its
-// status, pods and events when the API answers. It goes on past what fails, and returns
-// what failed.
+// and output (kept from create) and every pod's logs (/var/log/pods: static pods
+// included); and for the cluster its status, pods and events when the API answers. It
+// goes on past what fails, and returns what failed.
 func ExportLogs(ctx context.Context, p docker.Provider, name, dir string) error {
 	nodes, err := Nodes(ctx, p, name)
 	if err != nil {

@@ -37,14 +37,14 @@ func (c *Client) Exec(ctx context.Context, node string, cmd []string, opts ExecO
 			_ = att.CloseWrite()
 		}()
 	}
-	// Keep a copy of the output for the error message when the caller does not want it.
+	// Keep a copy of the output for the error message, also when the caller takes it.
 	var captured bytes.Buffer
-	stdout, stderr := opts.Stdout, opts.Stderr
-	if stdout == nil {
-		stdout = &captured
+	stdout, stderr := io.Writer(&captured), io.Writer(&captured)
+	if opts.Stdout != nil {
+		stdout = io.MultiWriter(opts.Stdout, &captured)
 	}
-	if stderr == nil {
-		stderr = &captured
+	if opts.Stderr != nil {
+		stderr = io.MultiWriter(opts.Stderr, &captured)
 	}
 	done := make(chan error, 1)
 	go func() {
