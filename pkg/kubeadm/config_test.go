@@ -106,6 +106,9 @@ func TestInitConfig(t *testing.T) {
 	if skip := fmt.Sprint(get(d["InitConfiguration"], "skipPhases")); skip != "[preflight kubelet-finalize]" {
 		t.Errorf("skipPhases = %v", skip)
 	}
+	if got := get(d["ClusterConfiguration"], "encryptionAlgorithm"); got != "ECDSA-P256" {
+		t.Errorf("encryptionAlgorithm = %v, want ECDSA-P256", got)
+	}
 	if got := extraArgs(t, d["ClusterConfiguration"], "etcd", "local")["unsafe-no-fsync"]; got != "true" {
 		t.Errorf("etcd unsafe-no-fsync = %q", got)
 	}
