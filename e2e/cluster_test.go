@@ -118,6 +118,16 @@ func checkSystemComponents(t *testing.T, ctx context.Context, c *testCluster) {
 	if err != nil || ver.GitVersion != "v1.37.2" {
 		t.Errorf("server version %v, %v", ver, err)
 	}
+	// The running kubelet took kubelab's settings (its /configz, through the API server).
+	raw, err := c.cs.CoreV1().RESTClient().Get().AbsPath("/api/v1/nodes", c.name+"-control-plane", "proxy", "configz").DoRaw(ctx)
+	if err != nil {
+		t.Fatalf("kubelet configz: %v", err)
+	}
+	for _, want := range []string{`"ReduceDefaultCrashLoopBackOffDecay":true`, `"maxContainerRestartPeriod":"1m0s"`, `"failCgroupV1":false`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("kubelet configz lacks %s:\n%s", want, raw)
+		}
+	}
 }
 
 // An echo server answers another pod through its Service's short and full DNS names

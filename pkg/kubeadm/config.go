@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	proxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
@@ -288,6 +289,12 @@ func KubeletConfig() *kubeletv1beta1.KubeletConfiguration {
 		},
 		ImageGCHighThresholdPercent: ptr[int32](100),
 		ContainerRuntimeEndpoint:    CRISocket,
+		// Restart a crashed container after 1 s, then 2, 4, ... up to 60 s (upstream: 10 s
+		// up to 300 s). Add-ons that start before kube-proxy's first sync cannot reach the
+		// API server's ClusterIP and exit once; a 10 s wait for their restart was a large
+		// part of a create. A learner's crashing app also shows its next attempt sooner.
+		FeatureGates:     map[string]bool{"ReduceDefaultCrashLoopBackOffDecay": true},
+		CrashLoopBackOff: kubeletv1beta1.CrashLoopBackOffConfig{MaxContainerRestartPeriod: &metav1.Duration{Duration: time.Minute}},
 	}
 }
 

@@ -106,6 +106,12 @@ func TestInitConfig(t *testing.T) {
 	if skip := fmt.Sprint(get(d["InitConfiguration"], "skipPhases")); skip != "[preflight kubelet-finalize]" {
 		t.Errorf("skipPhases = %v", skip)
 	}
+	if got := get(d["KubeletConfiguration"], "crashLoopBackOff", "maxContainerRestartPeriod"); got != "1m0s" {
+		t.Errorf("kubelet crashLoopBackOff.maxContainerRestartPeriod = %v", got)
+	}
+	if got := get(d["KubeletConfiguration"], "featureGates", "ReduceDefaultCrashLoopBackOffDecay"); got != true {
+		t.Errorf("kubelet feature gate ReduceDefaultCrashLoopBackOffDecay = %v", got)
+	}
 	if got := get(d["ClusterConfiguration"], "encryptionAlgorithm"); got != "ECDSA-P256" {
 		t.Errorf("encryptionAlgorithm = %v, want ECDSA-P256", got)
 	}
