@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,8 +94,7 @@ spec:
 // label on node, and returns its IP once it is ready.
 func runNetpolPod(t *testing.T, ctx context.Context, c *testCluster, name, node, label string) string {
 	t.Helper()
-	var k, v string
-	fmt.Sscanf(label, "%[^=]=%s", &k, &v) //nolint:errcheck
+	k, v, _ := strings.Cut(label, "=")
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{k: v}},
 		Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{echoContainer()}},
