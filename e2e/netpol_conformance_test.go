@@ -24,6 +24,9 @@ var netpolSubset = func() []string {
 	return focus
 }()
 
+// netpolSpecs matches the names of the suite's NetworkPolicy specs, in JUnit reports.
+const netpolSpecs = `\[sig-network\] Netpol `
+
 // Every NetworkPolicy spec of the suite: the [Feature:NetworkPolicy] ones and the API's.
 const netpolFocus = `\[sig-network\] Netpol .*\[Feature:NetworkPolicy\]|\[sig-network\] Netpol API`
 
