@@ -14,7 +14,7 @@ E2E_TIMEOUT ?= 75m
 SOAK_CYCLES ?= 10
 SOAK_CI_CYCLES ?= 2
 
-.PHONY: all build node-image conformance-tools cluster test unit e2e soak conformance bench lint clean
+.PHONY: all build node-image conformance-tools cluster test unit e2e soak conformance netpol-conformance bench lint clean
 
 all: build
 
@@ -59,6 +59,14 @@ conformance: build node-image conformance-tools
 	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
 		KUBELAB_CONFORMANCE=full KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report \
 		$(GO) test -count=1 -tags e2e -run '^TestConformance$$' -timeout 5h -v ./e2e/...
+
+# Every upstream NetworkPolicy spec ([sig-network] Netpol, not part of [Conformance]) on a
+# 1+2 cluster; writes conformance/networkpolicy-results.md, JUnit report and log in
+# $(CONFORMANCE_DIR)/report-netpol.
+netpol-conformance: build node-image conformance-tools
+	KUBELAB_BIN=$(CURDIR)/$(BIN) KUBELAB_NODE_IMAGE=$(NODE_IMAGE) KUBELAB_CONFORMANCE_DIR=$(CURDIR)/$(CONFORMANCE_DIR) \
+		KUBELAB_CONFORMANCE=networkpolicy KUBELAB_CONFORMANCE_REPORT=$(CURDIR)/$(CONFORMANCE_DIR)/report-netpol \
+		$(GO) test -count=1 -tags e2e -run '^TestConformance$$' -timeout 3h -v ./e2e/
 
 # time-to-k8s (create, app, dns) of a single node and of 1+2 nodes, CPU of the create,
 # idle memory with and without add-ons, node image size, warm build times: printed and

@@ -6,5 +6,5 @@ import "embed"
 
 // Source is a copy of this module holding the programs that run inside clusters.
 //
-//go:embed go.mod go.sum cmd/kubelab-echo cmd/kubelab-bootcamp cmd/kubelab-netd cmd/kubelab-lb cmd/kubelab-dashboard pkg/netd pkg/servicelb pkg/lb pkg/tcpsplice pkg/dashboard
+//go:embed go.mod go.sum cmd/kubelab-echo cmd/kubelab-bootcamp cmd/kubelab-netd cmd/kubelab-netpol cmd/kubelab-lb cmd/kubelab-dashboard pkg/netd pkg/netpol pkg/servicelb pkg/lb pkg/tcpsplice pkg/dashboard
 var Source embed.FS

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +33,11 @@ var conformanceSubset = []string{
 }
 
 // TestConformance runs the upstream Kubernetes conformance suite, built here by `make
-// conformance-tools`, against a 1 control plane + 2 workers cluster: the subset above in
-// `make test`, or every [Conformance] spec with KUBELAB_CONFORMANCE=full (`make
-// conformance`), which also writes conformance/results.md. KUBELAB_CONFORMANCE_FOCUS
+// conformance-tools`, against a 1 control plane + 2 workers cluster: the subset above
+// and netpolSubset in `make test`, or every [Conformance] spec with
+// KUBELAB_CONFORMANCE=full (`make conformance`), which also writes
+// conformance/results.md, or every NetworkPolicy spec with KUBELAB_CONFORMANCE=networkpolicy
+// (`make netpol-conformance`, writing conformance/networkpolicy-results.md). KUBELAB_CONFORMANCE_FOCUS
 // replaces the subset with one ginkgo focus pattern. Every selected spec must pass.
 func TestConformance(t *testing.T) {
 	api := requireDocker(t)
@@ -41,7 +45,7 @@ func TestConformance(t *testing.T) {
 	if tools == "" {
 		t.Fatal("KUBELAB_CONFORMANCE_DIR is not set: run through `make e2e` or `make conformance`, which build the suite first")
 	}
-	full := os.Getenv("KUBELAB_CONFORMANCE") == "full"
+	mode := os.Getenv("KUBELAB_CONFORMANCE") // "full", "networkpolicy" or the CI subset
 	c := createConformanceCluster(t, api, tools)
 	g := &ginkgoRun{tools: tools, kubeconfig: c.kubeconfig, reportDir: conformanceReportDir(t),
 		// Most specs wait on pods, not on CPU: more processes than cores keep the run short.
@@ -49,14 +53,24 @@ func TestConformance(t *testing.T) {
 
 	start := time.Now()
 	var reports []string
-	if full {
+	switch mode {
+	case "full":
 		reports = g.full(t)
-	} else {
+	case "networkpolicy":
+		reports = g.networkPolicy(t)
+	default:
 		reports = g.subset(t)
 	}
 	took := time.Since(start)
 
 	var sum report.Summary
+	switch mode {
+	case "networkpolicy":
+		sum.Specs = regexp.MustCompile(netpolSpecs)
+	case "":
+		// The CI subset counts its NetworkPolicy specs too.
+		sum.Specs = regexp.MustCompile(`\[Conformance\]|` + netpolSpecs)
+	}
 	for _, r := range reports {
 		ran, err := sum.Add(filepath.Join(g.reportDir, r))
 		if err != nil {
@@ -67,14 +81,24 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	passed, skipped, failed := sum.Count()
-	t.Logf("FIGURE conformance (%s): %d passed, %d failed, %d skipped or not selected, in %s", map[bool]string{true: "full", false: "CI subset"}[full],
+	if mode == "" {
+		mode = "CI subset"
+	}
+	t.Logf("FIGURE conformance (%s): %d passed, %d failed, %d skipped or not selected, in %s", mode,
 		passed, len(failed), skipped, took.Round(time.Second))
 	for _, f := range failed {
 		t.Errorf("failed: %s\n%s", f, sum.Why(f))
 	}
-	if full {
-		run := report.Run{NodeImage: nodeImage, Took: took, Parts: g.parts, Procs: g.procs}
+	run := report.Run{NodeImage: nodeImage, Took: took, Parts: g.parts, Procs: g.procs}
+	switch mode {
+	case "full":
 		if err := report.WriteResults("../conformance/results.md", &sum, run); err != nil {
+			t.Error(err)
+		}
+	case "networkpolicy":
+		run.Title = "NetworkPolicy results"
+		run.About = "Latest run of the upstream `[sig-network] Netpol` specs (`[Feature:NetworkPolicy]` and the NetworkPolicy API; not part of [Conformance]) by `make netpol-conformance`, enforced by the add-on network-policy. Not run: the 3 `[Feature:SCTPConnectivity]` specs (this kernel has no SCTP, CONFIG_IP_SCTP is not set)."
+		if err := report.WriteResults("../conformance/networkpolicy-results.md", &sum, run); err != nil {
 			t.Error(err)
 		}
 	}
@@ -130,7 +154,7 @@ func (g *ginkgoRun) full(t *testing.T) (reports []string) {
 // subset runs conformanceSubset, or KUBELAB_CONFORMANCE_FOCUS, in parallel.
 func (g *ginkgoRun) subset(t *testing.T) (reports []string) {
 	args := []string{"--procs=" + g.procs, "--skip=\\[Serial\\]"}
-	focus := conformanceSubset
+	focus := slices.Concat(conformanceSubset, netpolSubset)
 	if f := os.Getenv("KUBELAB_CONFORMANCE_FOCUS"); f != "" {
 		focus = []string{f} // one spec or area, when working on it
 	}

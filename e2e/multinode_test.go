@@ -32,7 +32,8 @@ const multiNodeAPIAddress = "127.0.0.2"
 // by short, namespaced and full DNS name; outside names resolve through Docker's DNS; a
 // NodePort answers from the host at `kubelab ip`, at every node's address and at the
 // file's port mapping; the file's add-ons are on; and an Ingress answers at the file's
-// other port mapping; an image pushed to the file's local registry runs on a worker; a
+// other port mapping; an image pushed to the file's local registry runs on a worker;
+// NetworkPolicy is enforced (networkpolicy_test.go); a
 // LoadBalancer Service answers from the host at its EXTERNAL-IP,
 // also after the node holding that address stops.
 func TestMultiNode(t *testing.T) {
@@ -52,7 +53,8 @@ func TestMultiNode(t *testing.T) {
 	t.Run("API server at the configured address", func(t *testing.T) { checkAPIServerAddress(t, c, nodes) })
 	t.Run("pods reach each other across nodes", func(t *testing.T) { checkPodsAcrossNodes(t, ctx, c, nodes) })
 	// The Service and NodePort and Ingress subtests reach the echo server "web" on a worker.
-	if !t.Run("echo server web on a worker", func(t *testing.T) { deployEcho(t, ctx, c.cs, "web", c.name+"-worker") }) {
+	var webIP string
+	if !t.Run("echo server web on a worker", func(t *testing.T) { webIP = deployEcho(t, ctx, c.cs, "web", c.name+"-worker") }) {
 		t.FailNow()
 	}
 	t.Run("service and DNS across nodes", func(t *testing.T) { checkServiceAcrossNodes(t, ctx, c) })
@@ -60,6 +62,7 @@ func TestMultiNode(t *testing.T) {
 	t.Run("addons from the config file", func(t *testing.T) { checkAddonsFromConfig(t, c) })
 	t.Run("ingress at the mapped host port", func(t *testing.T) { checkIngressAtHostPort(t, ctx, c, ingressHost) })
 	t.Run("local registry", func(t *testing.T) { checkLocalRegistry(t, ctx, c, c.name+"-worker2", registryHost) })
+	t.Run("NetworkPolicy enforced", func(t *testing.T) { checkNetworkPolicy(t, ctx, c, webIP) })
 	// Last: it stops a worker.
 	t.Run("LoadBalancer Service", func(t *testing.T) { checkLoadBalancer(t, ctx, c, nodes) })
 }
@@ -241,8 +244,8 @@ func checkNodePortFromHost(t *testing.T, ctx context.Context, c *testCluster, no
 	}
 }
 
-// checkAddonsFromConfig: storage and ingress are enabled and ready, metrics-server and
-// the dashboard are off, as the config file says.
+// checkAddonsFromConfig: storage, ingress and network-policy are enabled and ready,
+// metrics-server and the dashboard are off, as the config file says.
 func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	r := kubelab(t, c.env, "addons", "list", "--name", c.name, "-o", "json")
 	var states []struct {
@@ -257,7 +260,7 @@ func checkAddonsFromConfig(t *testing.T, c *testCluster) {
 	for _, s := range states {
 		got[s.Name] = s.Enabled && s.Ready
 	}
-	if want := map[string]bool{"storage": true, "ingress": true, "metrics-server": false, "dashboard": false}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string]bool{"storage": true, "ingress": true, "network-policy": true, "metrics-server": false, "dashboard": false}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("add-ons enabled and ready: %v, want %v", got, want)
 	}
 }

@@ -27,6 +27,9 @@ const (
 	BootcampV2 = "kubelab/bootcamp:v2"
 	// Netd is the pod network daemon (cmd/kubelab-netd).
 	Netd = "kubelab/netd:1.1"
+	// NetworkPolicy enforces NetworkPolicy on every node (cmd/kubelab-netpol, the add-on
+	// network-policy), deciding with sigs.k8s.io/kube-network-policies v0.8.0.
+	NetworkPolicy = "kubelab/netpol:0.8.0-1"
 	// Busybox and Nginx are Debian bookworm's busybox-static and nginx-light, tagged
 	// with their upstream versions (never :latest, which means "always pull").
 	Busybox = "busybox:1.35"

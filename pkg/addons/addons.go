@@ -73,6 +73,18 @@ type State struct {
 // Status reports whether the add-on is installed, and ready, on a cluster.
 func (a Addon) Status(ctx context.Context, client kubernetes.Interface) (State, error) {
 	s := State{Name: a.Name, Description: a.Description, Status: "disabled"}
+	if a.DaemonSet != "" {
+		ds, err := client.AppsV1().DaemonSets(a.Namespace).Get(ctx, a.DaemonSet, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return s, nil
+		}
+		if err != nil {
+			return s, err
+		}
+		s.Enabled = true
+		s.Ready, s.Status = DaemonSetReady(ds)
+		return s, nil
+	}
 	d, err := client.AppsV1().Deployments(a.Namespace).Get(ctx, a.Deployment, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return s, nil
@@ -96,4 +108,16 @@ func DeploymentReady(d *appsv1.Deployment) (bool, string) {
 	}
 	return d.Status.ReadyReplicas >= want && d.Status.UpdatedReplicas >= want,
 		fmt.Sprintf("%d/%d ready", d.Status.ReadyReplicas, want)
+}
+
+// DaemonSetReady says whether a DaemonSet runs an updated, ready pod on every node it
+// should run on.
+func DaemonSetReady(d *appsv1.DaemonSet) (bool, string) {
+	if d.DeletionTimestamp != nil {
+		return false, "being removed"
+	}
+	want := d.Status.DesiredNumberScheduled
+	ok := d.Status.ObservedGeneration >= d.Generation && want > 0 &&
+		d.Status.NumberReady >= want && d.Status.UpdatedNumberScheduled >= want
+	return ok, fmt.Sprintf("%d/%d ready", d.Status.NumberReady, want)
 }

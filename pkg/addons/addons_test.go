@@ -71,3 +71,31 @@ func TestStatus(t *testing.T) {
 		t.Errorf("ready: %+v", s)
 	}
 }
+
+// network-policy runs on every node: its DaemonSet says whether it is ready.
+func TestStatusOfADaemonSet(t *testing.T) {
+	a, _ := Find("network-policy")
+	cs := fake.NewClientset()
+	if s, err := a.Status(context.Background(), cs); err != nil || s.Enabled || s.Status != "disabled" {
+		t.Errorf("no DaemonSet: %+v %v", s, err)
+	}
+	d := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: a.DaemonSet, Namespace: a.Namespace}}
+	d.Status.DesiredNumberScheduled, d.Status.NumberReady, d.Status.UpdatedNumberScheduled = 3, 2, 3
+	if _, err := cs.AppsV1().DaemonSets(a.Namespace).Create(context.Background(), d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := a.Status(context.Background(), cs); !s.Enabled || s.Ready || s.Status != "2/3 ready" {
+		t.Errorf("one node starting: %+v", s)
+	}
+	d.Status.NumberReady = 3
+	if _, err := cs.AppsV1().DaemonSets(a.Namespace).Update(context.Background(), d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := a.Status(context.Background(), cs); !s.Enabled || !s.Ready || s.Status != "3/3 ready" {
+		t.Errorf("ready: %+v", s)
+	}
+	// Before the controller counted any node, it is not ready.
+	if ok, _ := DaemonSetReady(&appsv1.DaemonSet{}); ok {
+		t.Error("a DaemonSet with no node counted yet is ready")
+	}
+}

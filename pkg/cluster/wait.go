@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
@@ -139,15 +140,7 @@ func podFresh(p *corev1.Pod, restarted map[string]time.Time) bool {
 // those on restarted nodes only once they run again (see waitReady).
 func waitAddonPods(ctx context.Context, client kubernetes.Interface, list []addons.Addon, restarted map[string]time.Time) error {
 	for _, a := range list {
-		d, err := client.AppsV1().Deployments(a.Namespace).Get(ctx, a.Deployment, metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("add-on %s: %w", a.Name, err)
-		}
-		want := int32(1)
-		if d.Spec.Replicas != nil {
-			want = *d.Spec.Replicas
-		}
-		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		want, sel, err := addonPods(ctx, client, a)
 		if err != nil {
 			return fmt.Errorf("add-on %s: %w", a.Name, err)
 		}
@@ -169,9 +162,46 @@ func waitAddonPods(ctx context.Context, client kubernetes.Interface, list []addo
 	return nil
 }
 
-// WaitAddons waits until the Deployment of each add-on has all its pods ready.
+// addonPods says how many pods an add-on runs and how to select them.
+func addonPods(ctx context.Context, client kubernetes.Interface, a addons.Addon) (int32, labels.Selector, error) {
+	if a.DaemonSet != "" {
+		d, err := client.AppsV1().DaemonSets(a.Namespace).Get(ctx, a.DaemonSet, metav1.GetOptions{})
+		if err != nil {
+			return 0, nil, err
+		}
+		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		return d.Status.DesiredNumberScheduled, sel, err
+	}
+	d, err := client.AppsV1().Deployments(a.Namespace).Get(ctx, a.Deployment, metav1.GetOptions{})
+	if err != nil {
+		return 0, nil, err
+	}
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+	return want, sel, err
+}
+
+// WaitAddons waits until the Deployment (or DaemonSet) of each add-on has all its pods ready.
 func WaitAddons(ctx context.Context, client kubernetes.Interface, list []addons.Addon) error {
 	for _, a := range list {
+		if a.DaemonSet != "" {
+			lw := cache.NewListWatchFromClient(client.AppsV1().RESTClient(), "daemonsets", a.Namespace,
+				fields.OneTermEqualSelector("metadata.name", a.DaemonSet))
+			err := waitUntil(ctx, lw, &appsv1.DaemonSet{}, func(objs []any) (bool, string) {
+				if len(objs) == 0 {
+					return false, "add-on " + a.Name + ": no DaemonSet " + a.Namespace + "/" + a.DaemonSet
+				}
+				ok, status := addons.DaemonSetReady(objs[0].(*appsv1.DaemonSet))
+				return ok, "add-on " + a.Name + ": " + status
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		lw := cache.NewListWatchFromClient(client.AppsV1().RESTClient(), "deployments", a.Namespace,
 			fields.OneTermEqualSelector("metadata.name", a.Deployment))
 		err := waitUntil(ctx, lw, &appsv1.Deployment{}, func(objs []any) (bool, string) {

@@ -10,7 +10,7 @@ func TestAddonsUnknownName(t *testing.T) {
 	for _, verb := range []string{"enable", "disable"} {
 		f := twoClusters()
 		_, _, err := run(t, f, "addons", verb, "registry", "--name", "lab")
-		want := `no add-on named "registry": choose one of storage, ingress, metrics-server, dashboard`
+		want := `no add-on named "registry": choose one of network-policy, storage, ingress, metrics-server, dashboard`
 		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("%s: want %q, got %v", verb, want, err)
 		}

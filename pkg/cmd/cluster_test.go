@@ -130,7 +130,7 @@ func TestCreateWithBadConfig(t *testing.T) {
 		{[]string{"--config", "-"}, "[[nodes]]\nrole = \"master\"\n", `nodes[0].role: "master" is not a role`},
 		{[]string{"--config", "-"}, "[addons]\ningress = \"no\"\n", "<stdin>:2:11: "},
 		{[]string{"--config", bad}, "", bad + `:2:1: unknown key "workers"`},
-		{[]string{"--config", badAddon}, "", badAddon + `:4:1: unknown add-on "registry" (known: dashboard, ingress, metrics-server, storage)`},
+		{[]string{"--config", badAddon}, "", badAddon + `:4:1: unknown add-on "registry" (known: dashboard, ingress, metrics-server, network-policy, storage)`},
 		{[]string{"--config", invalid}, "", `cluster name "Lab" is not allowed`},
 		{[]string{"--config", filepath.Join(dir, "missing.toml")}, "", "read config: "},
 		{[]string{"--config", bad, "--workers", "3"}, "", bad + `:2:1: unknown key "workers"`},

@@ -36,7 +36,7 @@ func TestAddonsFollowTheCatalog(t *testing.T) {
 }
 
 func TestUnknownAddonGivesLineAndColumn(t *testing.T) {
-	const known = "(known: dashboard, ingress, metrics-server, storage)"
+	const known = "(known: dashboard, ingress, metrics-server, network-policy, storage)"
 	cases := []struct{ doc, want string }{
 		{"[addons]\ningress = true\ndashbaord = true\n", `3:1: unknown add-on "dashbaord" ` + known},
 		{"name = \"lab\"\naddons.foo = false\n", `2:1: unknown add-on "foo" ` + known},

@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// Summary holds each [Conformance] spec's outcome over the reports added to it.
+// Summary holds each [Conformance] spec's outcome (or each selected spec's) over the
+// reports added to it.
 type Summary struct {
 	// why holds, per failed spec, its failure message and the lines of its log that say
 	// what it waited for: CI prints them, so a failure is understood from CI's output.
@@ -19,6 +20,16 @@ type Summary struct {
 	// seen records each [Conformance] spec's best outcome over the reports: the parallel
 	// part skips the [Serial] specs the serial part runs, and the other way round.
 	seen map[string]string
+	// Specs selects the specs counted, by name; nil counts the [Conformance] ones.
+	Specs *regexp.Regexp
+}
+
+// counts says whether a spec is one the summary is about.
+func (s *Summary) counts(name string) bool {
+	if s.Specs == nil {
+		return strings.Contains(name, "[Conformance]")
+	}
+	return s.Specs.MatchString(name)
 }
 
 // Add counts the specs of a ginkgo JUnit report; ran is how many of its specs ran.
@@ -62,7 +73,7 @@ func (s *Summary) Add(path string) (ran int, err error) {
 					s.seen[c.Name] = "failed"
 					s.why[c.Name] = failureDetail(f.Message, c.SystemErr)
 				}
-			case !strings.Contains(name, "[Conformance]"):
+			case !s.counts(name):
 				// Specs outside the suite (not selected): the report lists them as skipped.
 			case f != nil:
 				ran++

@@ -20,6 +20,8 @@ type Run struct {
 	Took      time.Duration // the whole run's wall time
 	Parts     []string      // "<part> part: <wall time>", one per ginkgo run
 	Procs     string        // ginkgo --procs of the parallel part
+	// Title and About head the file; empty: those of the [Conformance] suite's results.md.
+	Title, About string
 }
 
 // WriteResults keeps the latest full run's summary in the repository, at path.
@@ -35,7 +37,11 @@ func WriteResults(path string, s *Summary, run Run) error {
 func Results(s *Summary, run Run) string {
 	host, _ := os.Hostname()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Conformance results\n\nLatest full run of the upstream [Conformance] suite (`make conformance`).\n\n")
+	title, about := run.Title, run.About
+	if title == "" {
+		title, about = "Conformance results", "Latest full run of the upstream [Conformance] suite (`make conformance`)."
+	}
+	fmt.Fprintf(&b, "# %s\n\n%s\n\n", title, about)
 	fmt.Fprintf(&b, "- Date: %s\n- Kubernetes: %s (node image %s)\n- Machine: %s, %d CPUs, %s/%s\n- Cluster: 1 control plane + 2 workers\n- Wall time: %s (%s; the parallel part with ginkgo --procs=%s)\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), strings.TrimPrefix(run.NodeImage, "kubelab/node:"), run.NodeImage, host, runtime.NumCPU(),
 		runtime.GOOS, runtime.GOARCH, run.Took.Round(time.Second), strings.Join(run.Parts, ", "), run.Procs)

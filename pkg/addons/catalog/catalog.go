@@ -17,8 +17,9 @@ type Spec struct {
 	Description string
 	Manifest    string            // path of its embedded template in manifests.FS
 	Values      map[string]string // what the template is filled in with
-	// The Deployment whose readiness says the add-on works.
-	Namespace, Deployment string
+	// The Deployment whose readiness says the add-on works, or, for an add-on that runs
+	// on every node, its DaemonSet (then Deployment is empty).
+	Namespace, Deployment, DaemonSet string
 	// ReadyLate: it turns ready on its own well after it starts, so a create does not
 	// wait for it (`kubelab addons enable` does).
 	ReadyLate bool
@@ -27,6 +28,13 @@ type Spec struct {
 // All are the add-ons kubelab knows, in the order a new cluster installs them. Every one is
 // on by default: a new cluster has what the tutorials use.
 var All = []Spec{
+	{
+		Name:        "network-policy",
+		Description: "NetworkPolicy enforced on every node (kube-network-policies' decisions)",
+		Manifest:    "addons/network-policy.yaml",
+		Values:      map[string]string{"Image": images.NetworkPolicy},
+		Namespace:   "kube-system", DaemonSet: "kubelab-netpol",
+	},
 	{
 		Name:        "storage",
 		Description: `default StorageClass "standard": volumes on the node's disk (local-path-provisioner)`,

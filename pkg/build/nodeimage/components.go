@@ -44,7 +44,7 @@ func (r Release) components() []component {
 		{metricsServerBuild, []string{"metrics-server"}},
 		// The local registry of `kubelab create cluster --registry`, run on the host.
 		{registry.Build, []string{registry.Binary}},
-		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-lb", "kubelab-dashboard", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
+		{ownBuild, []string{"kubelab-echo", "kubelab-netd", "kubelab-netpol", "kubelab-lb", "kubelab-dashboard", "kubelab-bootcamp-v1", "kubelab-bootcamp-v2"}},
 	}
 }
 
@@ -186,6 +186,7 @@ func ownBuild(context.Context) (gomod.Wrapper, []gomod.Build, error) {
 	return gomod.Wrapper{Name: "kubelab", Tree: kubelab.Source}, []gomod.Build{
 		{Packages: []string{"./cmd/kubelab-echo"}, Output: "kubelab-echo"},
 		{Packages: []string{"./cmd/kubelab-netd"}, Output: "kubelab-netd"},
+		{Packages: []string{"./cmd/kubelab-netpol"}, Output: "kubelab-netpol"},
 		{Packages: []string{"./cmd/kubelab-lb"}, Output: "kubelab-lb"},
 		{Packages: []string{"./cmd/kubelab-dashboard"}, Output: "kubelab-dashboard"},
 		{Packages: []string{"./cmd/kubelab-bootcamp"}, Output: "kubelab-bootcamp-v1", Ldflags: []string{"-X main.version=1"}},

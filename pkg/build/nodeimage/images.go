@@ -55,6 +55,13 @@ func (b *builder) componentImages() []imagefs.Image {
 			Extra: imagefs.Subset(b.rootfs, "iptables"),
 		},
 		imagefs.Image{
+			Ref:     images.NetworkPolicy,
+			Bins:    map[string]string{"usr/local/bin/kubelab-netpol": "kubelab-netpol"},
+			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kubelab-netpol"]`},
+			// It diverts packets to its queue with iptables (see pkg/netpol).
+			Extra: imagefs.Subset(b.rootfs, "iptables"),
+		},
+		imagefs.Image{
 			Ref:      images.LoadBalancer,
 			HostOnly: true,
 			Bins:     map[string]string{"usr/local/bin/kubelab-lb": "kubelab-lb"},

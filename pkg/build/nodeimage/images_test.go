@@ -37,8 +37,8 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s names Debian's %s version but has no tag", img.Ref, img.Debian)
 		}
 	}
-	if len(refs) != 19 {
-		t.Errorf("%d images, want 19 (7 that kubeadm names, 12 of kubelab, its add-ons, registry and tutorials)", len(refs))
+	if len(refs) != 20 {
+		t.Errorf("%d images, want 20 (7 that kubeadm names, 13 of kubelab, its add-ons, registry and tutorials)", len(refs))
 	}
 	for _, ref := range []string{"registry.k8s.io/kube-proxy:v1.37.2", "registry.k8s.io/pause:3.10.2", "registry.k8s.io/etcd:3.7.0-0"} {
 		if !refs[ref] {
