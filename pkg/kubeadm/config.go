@@ -86,7 +86,8 @@ type initConfiguration struct {
 }
 
 type component struct {
-	ExtraArgs []arg `json:"extraArgs,omitempty"`
+	ExtraArgs []arg    `json:"extraArgs,omitempty"`
+	ExtraEnvs []envVar `json:"extraEnvs,omitempty"`
 }
 
 type apiServer struct {
@@ -219,11 +220,14 @@ func InitConfig(c Config) ([]byte, error) {
 			// on every write (the host's page cache still survives a node's restart). On a
 			// busy laptop disk, fsyncs are what makes kubeadm init and every write slow.
 			{Name: "unsafe-no-fsync", Value: "true"},
-		}}}},
+		}, ExtraEnvs: goRuntimeEnv()}}},
 		// The host reaches the API server through a port published on 127.0.0.1.
-		APIServer:         apiServer{CertSANs: append([]string{"localhost", "127.0.0.1"}, c.CertSANs...)},
-		ControllerManager: component{ExtraArgs: controllerManager},
-		Scheduler:         component{ExtraArgs: scheduler},
+		APIServer: apiServer{
+			component: component{ExtraEnvs: goRuntimeEnv()},
+			CertSANs:  append([]string{"localhost", "127.0.0.1"}, c.CertSANs...),
+		},
+		ControllerManager: component{ExtraArgs: controllerManager, ExtraEnvs: goRuntimeEnv()},
+		Scheduler:         component{ExtraArgs: scheduler, ExtraEnvs: goRuntimeEnv()},
 	}
 	return joinDocs(init, cluster, KubeletConfig(), KubeProxyConfig())
 }
