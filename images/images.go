@@ -5,9 +5,10 @@ package images
 
 import "embed"
 
-// Files is the recipe tree: base/packages.txt, base/rootfs/..., coredns/main.go.in.
+// Files is the recipe tree: base/packages.txt, base/rootfs/..., coredns/main.go.in,
+// kubernetes/*.go.in.
 //
-//go:embed base apps coredns
+//go:embed base apps coredns kubernetes
 var Files embed.FS
 
 // Conformance holds the recipe of the conformance suite's test images

@@ -21,8 +21,8 @@ func TestBootstrapToken(t *testing.T) {
 	}
 }
 
-// CoreDNS's readiness probe runs every second after the patch, with kubeadm's other
-// settings kept; a cluster without kubeadm's CoreDNS is left alone.
+// CoreDNS's readiness probe runs every second after the patch and its Go runtime gets
+// GOGC, with kubeadm's other settings kept; a cluster without kubeadm's CoreDNS is left alone.
 func TestProbeCoreDNSEverySecond(t *testing.T) {
 	dep := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"},
@@ -42,7 +42,8 @@ func TestProbeCoreDNSEverySecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctr := got.Spec.Template.Spec.Containers
-	if len(ctr) != 1 || ctr[0].ReadinessProbe.PeriodSeconds != 1 || ctr[0].ReadinessProbe.HTTPGet.Path != "/ready" || ctr[0].Image == "" {
+	if len(ctr) != 1 || ctr[0].ReadinessProbe.PeriodSeconds != 1 || ctr[0].ReadinessProbe.HTTPGet.Path != "/ready" || ctr[0].Image == "" ||
+		len(ctr[0].Env) != 1 || ctr[0].Env[0].Name != "GOGC" {
 		t.Errorf("patched containers: %+v", ctr)
 	}
 	c = &creation{client: fake.NewClientset()}

@@ -87,7 +87,8 @@ type initConfiguration struct {
 }
 
 type component struct {
-	ExtraArgs []arg `json:"extraArgs,omitempty"`
+	ExtraArgs []arg    `json:"extraArgs,omitempty"`
+	ExtraEnvs []envVar `json:"extraEnvs,omitempty"`
 }
 
 type apiServer struct {
@@ -221,11 +222,14 @@ func InitConfig(c Config) ([]byte, error) {
 			// on every write (the host's page cache still survives a node's restart). On a
 			// busy laptop disk, fsyncs are what makes kubeadm init and every write slow.
 			{Name: "unsafe-no-fsync", Value: "true"},
-		}}}},
+		}, ExtraEnvs: goRuntimeEnv()}}},
 		// The host reaches the API server through a port published on 127.0.0.1.
-		APIServer:         apiServer{CertSANs: append([]string{"localhost", "127.0.0.1"}, c.CertSANs...)},
-		ControllerManager: component{ExtraArgs: controllerManager},
-		Scheduler:         component{ExtraArgs: scheduler},
+		APIServer: apiServer{
+			component: component{ExtraEnvs: goRuntimeEnv()},
+			CertSANs:  append([]string{"localhost", "127.0.0.1"}, c.CertSANs...),
+		},
+		ControllerManager: component{ExtraArgs: controllerManager, ExtraEnvs: goRuntimeEnv()},
+		Scheduler:         component{ExtraArgs: scheduler, ExtraEnvs: goRuntimeEnv()},
 		// ECDSA keys instead of kubeadm's RSA-2048: kubeadm init generates a dozen keys one
 		// after the other, 1.3 CPU-s with RSA and 0.2 with ECDSA here, and TLS handshakes
 		// with the API server cost less CPU too. Every component and client accepts them.

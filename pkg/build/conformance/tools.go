@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/kubelab/kubelab/pkg/build/gomod"
+	"github.com/kubelab/kubelab/pkg/build/nodeimage"
 	"github.com/kubelab/kubelab/pkg/build/registry"
 )
 
@@ -24,7 +25,8 @@ func (b *builder) buildE2E(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.bins["kubectl"] = filepath.Join(dir, "kubectl")
+	// kubectl is a multi-call binary: the link OutDir/kubectl calls it by that name.
+	b.bins["kubectl"] = filepath.Join(dir, nodeimage.KubernetesTools)
 	ld := nodeBuilds[0].Ldflags
 	dir, err = b.gob.Build(ctx, w, []gomod.Build{
 		{Packages: []string{"k8s.io/kubernetes/test/e2e"}, Output: "e2e.test", Ldflags: ld, Test: true},

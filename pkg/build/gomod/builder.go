@@ -55,6 +55,9 @@ func (g *Builder) Build(ctx context.Context, w Wrapper, builds []Build) (string,
 		_ = os.Remove(filepath.Join(src, "go.sum"))
 	}
 	for name, data := range w.Files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
+			return "", err
+		}
 		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
 			return "", err
 		}

@@ -15,6 +15,7 @@ const DefaultPath = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
 // Image is an image made of built binaries and Debian files, with no base image.
 type Image struct {
 	Ref      string
+	NodeRef  string            // its name inside nodes, when not Ref
 	HostOnly bool              // runs on the host's Docker, not in nodes: not preloaded
 	OwnEtc   bool              // Extra brings /etc/passwd and friends
 	Debian   string            // the Debian package whose version the tag names

@@ -19,6 +19,7 @@ type Tar struct {
 	tw      *tar.Writer
 	written map[string]bool
 	links   map[uint64]string // inode → first path, for hard links
+	omit    map[string]bool   // paths (and trees) Tree leaves out
 }
 
 // NewTar starts a root filesystem stream on w; Close finishes it.
@@ -94,6 +95,17 @@ func (t *Tar) Symlink(name, target string) error {
 	return t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: target, Mode: 0o777})
 }
 
+// Hardlink writes a hard link to a file written before: one copy of the data, two names.
+// mode must be the target's: Docker applies a link's mode to the file it shares.
+func (t *Tar) Hardlink(name, target string, mode int64) error {
+	name = clean(name)
+	if err := t.dirs(name); err != nil {
+		return err
+	}
+	t.written[name] = true
+	return t.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeLink, Name: name, Linkname: clean(target), Mode: mode})
+}
+
 // Dir writes a directory.
 func (t *Tar) Dir(name string, mode int64) error {
 	name = clean(name)
@@ -161,7 +173,17 @@ func (t *Tar) FromDisk(root, rel string) error {
 	return nil
 }
 
-// Tree copies a whole root filesystem, skipping what was already written.
+// Omit makes Tree leave out these paths, and everything under those that are directories.
+func (t *Tar) Omit(paths ...string) {
+	if t.omit == nil {
+		t.omit = map[string]bool{}
+	}
+	for _, p := range paths {
+		t.omit[clean(p)] = true
+	}
+}
+
+// Tree copies a whole root filesystem, skipping what was already written or omitted.
 func (t *Tar) Tree(root string) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -169,6 +191,12 @@ func (t *Tar) Tree(root string) error {
 		}
 		rel, _ := filepath.Rel(root, p)
 		if rel == "." {
+			return nil
+		}
+		if t.omit[rel] {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		return t.FromDisk(root, rel)

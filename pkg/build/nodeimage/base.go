@@ -55,8 +55,19 @@ func (b *builder) buildBase(ctx context.Context) error {
 		if err := t.File("etc/machine-id", 0o444, nil); err != nil {
 			return err
 		}
+		t.Omit(unneededFiles...)
 		return t.Tree(b.rootfs)
 	})
+}
+
+// unneededFiles are Debian files no node uses: message translations (nodes speak
+// English), and the CNI plugins other than the four kubelab-netd's configuration calls
+// (bridge, host-local, portmap) and the runtime's loopback.
+var unneededFiles = []string{
+	"usr/share/locale",
+	"usr/lib/cni/bandwidth", "usr/lib/cni/dhcp", "usr/lib/cni/firewall", "usr/lib/cni/host-device",
+	"usr/lib/cni/ipvlan", "usr/lib/cni/macvlan", "usr/lib/cni/ptp", "usr/lib/cni/sbr",
+	"usr/lib/cni/static", "usr/lib/cni/tuning", "usr/lib/cni/vlan", "usr/lib/cni/vrf",
 }
 
 var maskedUnits = []string{

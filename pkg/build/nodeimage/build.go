@@ -44,7 +44,8 @@ type builder struct {
 	appsDone      <-chan error
 	bins          map[string]string // binary name → built file
 	baseRef       string
-	componentRefs []string // images preloaded into the node
+	componentRefs []string          // images preloaded into the node, by their names on the host
+	nodeRefs      map[string]string // host name → name in the node, where they differ
 }
 
 // Build makes the node image, skipping every part whose inputs did not change. The steps
@@ -135,8 +136,8 @@ func (b *builder) buildKubernetes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range kubernetesBinaries {
-		b.bins[name] = filepath.Join(dir, name)
+	for bin := range kubernetesPrograms {
+		b.bins[bin] = filepath.Join(dir, bin)
 	}
 	return nil
 }

@@ -48,8 +48,18 @@ func (r Release) components() []component {
 	}
 }
 
-// kubernetesBinaries are the programs built from k8s.io/kubernetes.
-var kubernetesBinaries = []string{"kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"}
+// The programs built from k8s.io/kubernetes: two multi-call binaries (see
+// images/kubernetes), each program a link to one of them.
+const (
+	KubernetesDaemons = "kubernetes-daemons"
+	KubernetesTools   = "kubernetes-tools"
+)
+
+// kubernetesPrograms are the link names of each multi-call binary.
+var kubernetesPrograms = map[string][]string{
+	KubernetesDaemons: {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet"},
+	KubernetesTools:   {"kubeadm", "kubectl"},
+}
 
 // KubernetesBuild is the wrapper module of Kubernetes' programs, stamped with the
 // release's version; the conformance suite is built in the same module.
@@ -62,16 +72,31 @@ func (r Release) KubernetesBuild(ctx context.Context) (gomod.Wrapper, []gomod.Bu
 	// local directories, which do not exist outside its repository: use the published
 	// v0.<minor>.<patch> versions of each instead.
 	stagingVersion := "v0" + strings.TrimPrefix(r.Kubernetes, "v1")
-	w := gomod.Wrapper{Name: "kubernetes-" + r.Kubernetes, Module: "k8s.io/kubernetes", Version: r.Kubernetes, GoDirective: up.Go, Godebug: up.Godebug}
+	// Its own directory: the wrapper of the separate upstream mains, used by older kubelabs
+	// on the same machine, is left alone.
+	w := gomod.Wrapper{Name: "kubernetes-multicall-" + r.Kubernetes, Module: "k8s.io/kubernetes", Version: r.Kubernetes, GoDirective: up.Go, Godebug: up.Godebug,
+		Files: map[string][]byte{}}
 	for _, path := range sortedKeys(up.Local) {
 		w.Replace = append(w.Replace, fmt.Sprintf("%s => %s %s", path, path, stagingVersion))
 	}
-	var pkgs []string
-	for _, b := range kubernetesBinaries {
-		pkgs = append(pkgs, "k8s.io/kubernetes/cmd/"+b)
+	// The upstream mains as tool directives keep every package the multi-call mains
+	// import required in go.mod.
+	for _, names := range kubernetesPrograms {
+		for _, n := range names {
+			w.Tools = append(w.Tools, "k8s.io/kubernetes/cmd/"+n)
+		}
 	}
-	w.Tools = pkgs
-	return w, []gomod.Build{{Packages: pkgs, Ldflags: r.versionLdflags()}}, nil
+	sort.Strings(w.Tools)
+	var builds []gomod.Build
+	for _, bin := range []string{KubernetesDaemons, KubernetesTools} {
+		main, err := images.Files.ReadFile("kubernetes/" + strings.TrimPrefix(bin, "kubernetes-") + ".go.in")
+		if err != nil {
+			return gomod.Wrapper{}, nil, err
+		}
+		w.Files["cmd/"+bin+"/main.go"] = main
+		builds = append(builds, gomod.Build{Packages: []string{"./cmd/" + bin}, Output: bin, Ldflags: r.versionLdflags()})
+	}
+	return w, builds, nil
 }
 
 // versionLdflags stamp the release's version into Kubernetes' programs.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubelab/kubelab/images"
+	"github.com/kubelab/kubelab/pkg/build/gomod"
 	"github.com/kubelab/kubelab/pkg/build/imagefs"
 	"github.com/kubelab/kubelab/pkg/build/registry"
 )
@@ -15,22 +16,33 @@ import (
 func (b *builder) componentImages() []imagefs.Image {
 	r := b.rel
 	var imgs []imagefs.Image
-	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+	// The four images of Kubernetes' daemons are one and the same layer: the multi-call
+	// binary, a link for each program, and the iptables and conntrack kube-proxy programs
+	// the node with (Debian's, with only the packages they need). A node's containerd
+	// stores that layer once; only the entrypoints differ.
+	daemons := func(t *imagefs.Tar) error {
+		for _, n := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} {
+			if err := t.Symlink("usr/local/bin/"+n, KubernetesDaemons); err != nil {
+				return err
+			}
+		}
+		return imagefs.Subset(b.rootfs, "iptables", "conntrack")(t)
+	}
+	// On the host these images carry a tag of their binary's build, not kubeadm's name, so
+	// that node-image builds of other kubelab versions on the same machine (with other
+	// contents under kubeadm's names) never overwrite them; nodes know them by kubeadm's.
+	build := gomod.HashOf(b.bins[KubernetesDaemons])[:12]
+	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} {
 		imgs = append(imgs, imagefs.Image{
-			Ref:     r.controlPlaneImage(name),
-			Bins:    map[string]string{"usr/local/bin/" + name: name},
-			Changes: []string{fmt.Sprintf(`ENTRYPOINT ["/usr/local/bin/%s"]`, name)},
+			Ref:      "kubelab.local/" + name + ":" + r.Kubernetes + "-" + build, // a domain: ctr keeps it as is
+			NodeRef:  r.controlPlaneImage(name),
+			Bins:     map[string]string{"usr/local/bin/" + KubernetesDaemons: KubernetesDaemons},
+			Changes:  []string{fmt.Sprintf(`ENTRYPOINT ["/usr/local/bin/%s"]`, name)},
+			Extra:    daemons,
+			ExtraKey: "kubernetes-daemons: links, iptables, conntrack",
 		})
 	}
 	imgs = append(imgs,
-		imagefs.Image{
-			Ref:     r.controlPlaneImage("kube-proxy"),
-			Bins:    map[string]string{"usr/local/bin/kube-proxy": "kube-proxy"},
-			Changes: []string{`ENTRYPOINT ["/usr/local/bin/kube-proxy"]`},
-			// kube-proxy programs the node with iptables and conntrack: ship Debian's,
-			// with only the packages they need.
-			Extra: imagefs.Subset(b.rootfs, "iptables", "conntrack"),
-		},
 		imagefs.Image{
 			Ref:     r.etcdImage(),
 			Bins:    map[string]string{"usr/local/bin/etcd": "etcd"},
@@ -129,7 +141,7 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		return err
 	}
 	im := &imagefs.Importer{Docker: b.dc, Force: b.opts.Force, Builder: builderHash(), Bins: b.bins, Roots: []string{b.rootfs, b.apps}}
-	b.componentRefs = nil
+	b.componentRefs, b.nodeRefs = nil, map[string]string{}
 	for _, img := range b.componentImages() {
 		if img.Debian != "" {
 			v := imagefs.MinorVersion(imagefs.DpkgVersion(b.apps, img.Debian))
@@ -142,6 +154,9 @@ func (b *builder) buildComponentImages(ctx context.Context) error {
 		}
 		if !img.HostOnly {
 			b.componentRefs = append(b.componentRefs, img.Ref)
+			if img.NodeRef != "" {
+				b.nodeRefs[img.Ref] = img.NodeRef
+			}
 		}
 	}
 	return nil

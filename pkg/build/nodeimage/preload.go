@@ -34,14 +34,16 @@ func (b *builder) buildNode(ctx context.Context, recipe string) error {
 	}
 	defer b.dc.DeleteNode(context.WithoutCancel(ctx), name)
 
-	// Kubernetes' node binaries.
+	// kubeadm and kubectl: hard links to one binary (kubelet comes below). Hard, not
+	// symbolic: `kubelab kubectl` copies /usr/local/bin/kubectl out of a node.
 	pr, pw := io.Pipe()
 	go func() {
 		t := imagefs.NewTar(pw)
-		var err error
-		for _, n := range []string{"kubelet", "kubeadm", "kubectl"} {
-			if err = t.HostFile("usr/local/bin/"+n, 0o755, b.bins[n]); err != nil {
-				break
+		bin := "usr/local/bin/" + KubernetesTools
+		err := t.HostFile(bin, 0o755, b.bins[KubernetesTools])
+		for _, n := range kubernetesPrograms[KubernetesTools] {
+			if err == nil {
+				err = t.Hardlink("usr/local/bin/"+n, bin, 0o755)
 			}
 		}
 		if err == nil {
@@ -80,6 +82,17 @@ func (b *builder) buildNode(ctx context.Context, recipe string) error {
 	if err := run(saved, append(ctr, "images", "import", "--local", "--snapshotter", "overlayfs", "--discard-unpacked-layers", "-")...); err != nil {
 		return err
 	}
+	// Images built under another name on the host get the name nodes know them by.
+	for _, host := range b.componentRefs {
+		if node, ok := b.nodeRefs[host]; ok {
+			if err := run(nil, append(ctr, "images", "tag", "--force", host, node)...); err != nil {
+				return err
+			}
+			if err := run(nil, append(ctr, "images", "rm", host)...); err != nil {
+				return err
+			}
+		}
+	}
 	// Collect the discarded layers now: removing an image with --sync runs the garbage
 	// collector before it returns.
 	gcTag := "kubelab.local/gc:" + hex.EncodeToString(suffix)
@@ -91,6 +104,15 @@ func (b *builder) buildNode(ctx context.Context, recipe string) error {
 	}
 	if err := run(nil, "sh", "-c", "pkill -x containerd; while pgrep -x containerd >/dev/null; do sleep 0.1; done; "+
 		"mkdir -p /var/lib/containerd && cp -a "+work+"/containerd/. /var/lib/containerd/ && rm -rf /run/kubelab-build"); err != nil {
+		return err
+	}
+	// kubelet is the multi-call binary the control-plane images hold: a hard link to the
+	// copy in their unpacked layer stores it once in the node image. (A node's /var is a
+	// volume filled from the image, so the node's disk still holds a copy of its own.)
+	link := "f=$(find /var/lib/containerd -path '*/fs/usr/local/bin/" + KubernetesDaemons + "' -type f); " +
+		`[ "$(echo "$f" | wc -w)" = 1 ] || { echo "want one unpacked ` + KubernetesDaemons + `, found: $f" >&2; exit 1; }; ` +
+		"ln -f $f /usr/local/bin/" + KubernetesDaemons + " && ln -f $f /usr/local/bin/kubelet"
+	if err := run(nil, "sh", "-c", link); err != nil {
 		return err
 	}
 	old := b.dc.ImageID(ctx, b.opts.Image)
