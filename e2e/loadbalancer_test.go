@@ -271,7 +271,8 @@ func createLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, name,
 // getOK fetches url from the host until it answers 200 with the echo server's greeting.
 func getOK(t *testing.T, url string, within time.Duration) {
 	t.Helper()
-	hc := &http.Client{Timeout: 3 * time.Second}
+	// A new connection each time, as curl makes (see httpGetRetry).
+	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last string
 	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		resp, err := hc.Get(url)
