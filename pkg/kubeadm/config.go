@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	proxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
@@ -83,6 +84,20 @@ type initConfiguration struct {
 	LocalAPIEndpoint apiEndpoint      `json:"localAPIEndpoint"`
 	CertificateKey   string           `json:"certificateKey,omitempty"`
 	SkipPhases       []string         `json:"skipPhases,omitempty"`
+	Timeouts         *timeouts        `json:"timeouts,omitempty"`
+}
+
+type timeouts struct {
+	KubernetesAPICall metav1.Duration `json:"kubernetesAPICall"`
+}
+
+// apiCallTimeouts gives each of kubeadm's API calls 3 minutes rather than its default 1:
+// on a loaded 2-core host, a new API server took over a minute to take kubeadm init's
+// first writes, and init failed with "could not bootstrap the admin user in file
+// admin.conf: unable to create ClusterRoleBinding: context deadline exceeded". kubeadm
+// retries each call every half second until this timeout, so a quick host loses nothing.
+func apiCallTimeouts() *timeouts {
+	return &timeouts{KubernetesAPICall: metav1.Duration{Duration: 3 * time.Minute}}
 }
 
 type component struct {
@@ -141,6 +156,7 @@ type joinConfiguration struct {
 	Discovery        discovery         `json:"discovery"`
 	ControlPlane     *joinControlPlane `json:"controlPlane,omitempty"`
 	SkipPhases       []string          `json:"skipPhases,omitempty"`
+	Timeouts         *timeouts         `json:"timeouts,omitempty"`
 }
 
 func typeMeta(kind string) metav1.TypeMeta {
@@ -195,6 +211,7 @@ func InitConfig(c Config) ([]byte, error) {
 		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
 		CertificateKey:   c.CertificateKey,
 		SkipPhases:       initSkipPhases,
+		Timeouts:         apiCallTimeouts(),
 	}
 	controllerManager := []arg{
 		// Serve metrics on all addresses so learners (and metrics tools) can scrape them.
@@ -237,6 +254,7 @@ func JoinConfig(c Config, controlPlane bool) ([]byte, error) {
 		TypeMeta:         typeMeta("JoinConfiguration"),
 		NodeRegistration: c.nodeRegistration(controlPlane),
 		SkipPhases:       skipPhases,
+		Timeouts:         apiCallTimeouts(),
 	}
 	join.Discovery.BootstrapToken.APIServerEndpoint = c.ControlPlaneEndpoint
 	join.Discovery.BootstrapToken.Token = c.Token
