@@ -26,7 +26,8 @@ import (
 // checkLoadBalancer (TestMultiNode, last: it stops a worker): a LoadBalancer Service for
 // the echo server gets an address of the cluster's block within seconds, `kubelab
 // service --url` prints it, the host gets HTTP 200 from it and exactly one node holds
-// it; an address out of the block is refused with an Event; deleting the Service frees
+// it; an address out of the block is refused with an Event; a Service beyond the last free
+// address waits with an Event and gets the next one freed; deleting the Service frees
 // the address (another Service can have it); stopping the node that holds it moves it
 // to the other worker and the host still gets 200.
 func checkLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, nodes []string) {
