@@ -39,9 +39,10 @@ func TestDockerRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 
+	// The HA cluster first: its control planes join while nothing else of this test runs.
+	ha := sharedHACluster(t)
 	run := newTestCluster(t, "pf-dr")
 	run.create(t, "--config", writeStopStartConfig(t, run.name), "--wait", "5m")
-	ha := sharedHACluster(t)
 	stopped := newTestCluster(t, "pf-drs")
 	r := kubelab(t, stopped.env, "create", "cluster", "--image", nodeImage, "--config", writeBareConfig(t, stopped.name), "--wait", "0")
 	if r.err != nil {
