@@ -89,21 +89,15 @@ type initConfiguration struct {
 
 type timeouts struct {
 	KubernetesAPICall metav1.Duration `json:"kubernetesAPICall"`
-	EtcdAPICall       metav1.Duration `json:"etcdAPICall"`
 }
 
-// apiCallTimeouts doubles or triples kubeadm's limits on its API and etcd calls (1 and 2
-// minutes by default). On a 2-core host at load 20-30, HA creates failed on them: a new API
-// server took over a minute to take kubeadm init's first writes ("could not bootstrap the
-// admin user in file admin.conf: unable to create ClusterRoleBinding: context deadline
-// exceeded"), and a joining control plane's etcd took over 2 minutes to start ("etcd-join:
-// ... the etcd member ... is not started"). kubeadm polls every half second or so until the
-// limit, so a quick host loses nothing.
+// apiCallTimeouts gives each of kubeadm's API calls 3 minutes rather than its default 1:
+// on a loaded 2-core host, a new API server took over a minute to take kubeadm init's
+// first writes, and init failed with "could not bootstrap the admin user in file
+// admin.conf: unable to create ClusterRoleBinding: context deadline exceeded". kubeadm
+// retries each call every half second until this timeout, so a quick host loses nothing.
 func apiCallTimeouts() *timeouts {
-	return &timeouts{
-		KubernetesAPICall: metav1.Duration{Duration: 3 * time.Minute},
-		EtcdAPICall:       metav1.Duration{Duration: 4 * time.Minute},
-	}
+	return &timeouts{KubernetesAPICall: metav1.Duration{Duration: 3 * time.Minute}}
 }
 
 type component struct {

@@ -79,7 +79,6 @@ func TestInitConfig(t *testing.T) {
 		{"InitConfiguration", []string{"apiVersion"}, "kubeadm.k8s.io/v1beta4"},
 		{"InitConfiguration", []string{"nodeRegistration", "name"}, "lab-control-plane"},
 		{"InitConfiguration", []string{"timeouts", "kubernetesAPICall"}, "3m0s"},
-		{"InitConfiguration", []string{"timeouts", "etcdAPICall"}, "4m0s"},
 		{"InitConfiguration", []string{"nodeRegistration", "criSocket"}, "unix:///run/containerd/containerd.sock"},
 		{"InitConfiguration", []string{"nodeRegistration", "imagePullPolicy"}, "Never"},
 		{"InitConfiguration", []string{"localAPIEndpoint", "advertiseAddress"}, "172.30.0.2"},
@@ -173,8 +172,8 @@ func TestJoinConfig(t *testing.T) {
 		get(d, "nodeRegistration", "name") != "lab-worker" {
 		t.Errorf("worker join config wrong:\n%s", worker)
 	}
-	if api, etcd := get(d, "timeouts", "kubernetesAPICall"), get(d, "timeouts", "etcdAPICall"); api != "3m0s" || etcd != "4m0s" {
-		t.Errorf("join timeouts: kubernetesAPICall %v, etcdAPICall %v; want 3m0s and 4m0s", api, etcd)
+	if got := get(d, "timeouts", "kubernetesAPICall"); got != "3m0s" {
+		t.Errorf("join timeouts.kubernetesAPICall = %v, want 3m0s", got)
 	}
 	if skip := fmt.Sprint(get(d, "skipPhases")); skip != "[preflight]" {
 		t.Errorf("join skipPhases = %v", skip)
