@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/image"
+	"github.com/kubelab/kubelab/pkg/cluster"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -90,6 +91,42 @@ func TestCreateRefusesTakenHostPort(t *testing.T) {
 	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
 	assertOneLineError(t, r.stderr, "(nodes[0].port_mappings[0].host_port) is taken by another program")
 	assertNothingLeft(t, api, kc, name)
+}
+
+// TestCreateRefusesBusyRegistryPort: a [registry] host port another program holds is one
+// line naming the port and the setting to change; the create stops before any node, and
+// neither the registry's container nor its volume is left.
+func TestCreateRefusesBusyRegistryPort(t *testing.T) {
+	api := requireDocker(t)
+	ctx := context.Background()
+	if _, err := api.ContainerInspect(ctx, cluster.RegistryName); err == nil {
+		// One registry per host: with one running, the error would be about its port.
+		t.Fatalf("a registry %s exists already: this test needs the host without one (kubelab registry delete)", cluster.RegistryName)
+	}
+	kc := tempKubeconfig(t)
+	name := uniqueName("e2e-regport")
+	busy, err := listenBusy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	path := filepath.Join(t.TempDir(), "lab.toml")
+	cfg := "name = \"" + name + "\"\n[registry]\nhost_port = " + portOf(busy) + "\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
+	if r.err == nil {
+		t.Fatal("create succeeded with the registry's host port taken")
+	}
+	assertOneLineError(t, r.stderr, "the local registry's host port "+portOf(busy)+" is in use: choose another with [registry] host_port")
+	assertNothingLeft(t, api, kc, name)
+	if _, err := api.ContainerInspect(ctx, cluster.RegistryName); err == nil {
+		t.Errorf("container %s left", cluster.RegistryName)
+	}
+	if _, err := api.VolumeInspect(ctx, cluster.RegistryVolume); err == nil {
+		t.Errorf("volume %s left", cluster.RegistryVolume)
+	}
 }
 
 // TestCreateRejectsBadNames: a name too long for the node names built from it, and one

@@ -15,10 +15,14 @@ import (
 )
 
 // httpGetRetry fetches url from the host, retrying for a few seconds while kube-proxy
-// programs a new Service.
+// programs a new Service. Each request is a new connection, as each curl of a learner
+// is: http.DefaultTransport would keep one alive across calls, and a kept-alive
+// connection stays with the pod it first reached (conntrack keeps an established flow on
+// its endpoint), so a check for the new pods after a rolling update could read an old pod
+// for as long as it takes to terminate.
 func httpGetRetry(t *testing.T, url string) string {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		resp, err := c.Get(url)
@@ -51,7 +55,7 @@ func httpGetUntil(t *testing.T, url, want string) string {
 // in TLS's SNI) until it answers with status, and returns the body.
 func httpGetHost(t *testing.T, url, host string, status int) string {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
 		// Traefik's own certificate: no CA to check it against.
 		TLSClientConfig: &tls.Config{ServerName: host, InsecureSkipVerify: true},
 	}}

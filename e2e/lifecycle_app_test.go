@@ -17,13 +17,15 @@ import (
 )
 
 // lifecycleApp is what the lifecycle tests (stop/start, a Docker daemon restart) put on
-// a 1+1 cluster and check again once the cluster is back: the echo server on the worker
-// behind a NodePort Service and an Ingress routed by host name (Traefik on port 80 of
-// the node `kubelab ip` prints), and a file on a PersistentVolume.
+// a 1+1 or an HA 3+1 cluster and check again once the cluster is back: the echo server on
+// the worker behind a NodePort Service and an Ingress routed by host name, and a file on
+// a PersistentVolume. The Ingress is reached on port 80 of the node Traefik runs on (the
+// Ingress's ADDRESS: `kubelab ip` on a single control plane) and of Traefik's
+// LoadBalancer EXTERNAL-IP.
 type lifecycleApp struct {
 	c           *testCluster
 	nodePortURL string
-	ingressURL  string
+	ingressURLs []string
 }
 
 // lifecycleHost is the host name the app's Ingress routes.
@@ -39,8 +41,12 @@ func deployLifecycleApp(t *testing.T, ctx context.Context, c *testCluster) *life
 	deployEcho(t, ctx, c.cs, "web", c.name+"-worker")
 	nodePort := exposeNodePort(t, ctx, c, "web")
 	ip := c.ip(t)
-	a := &lifecycleApp{c: c, nodePortURL: fmt.Sprintf("http://%s:%d/", ip, nodePort), ingressURL: "http://" + ip + "/"}
+	a := &lifecycleApp{c: c, nodePortURL: fmt.Sprintf("http://%s:%d/", ip, nodePort)}
 	c.kubectl(t, "create", "ingress", "web", "--rule="+lifecycleHost+"/*=web:80")
+	const anIP = `^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$`
+	address := strings.TrimSpace(c.waitKubectl(t, anIP, "get", "ingress/web", "-o", "go-template={{range .status.loadBalancer.ingress}}{{.ip}}{{end}}"))
+	external := strings.TrimSpace(c.waitKubectl(t, anIP, "get", "-n", "ingress", "service/traefik", "-o", "go-template={{range .status.loadBalancer.ingress}}{{.ip}}{{end}}"))
+	a.ingressURLs = []string{"http://" + address + "/", "http://" + external + "/"}
 	c.apply(t, pvWriter)
 	c.waitKubectl(t, `Succeeded`, "get", "pod/writer", "-o", "go-template={{.status.phase}}")
 	if err := a.waitAnswers(time.Minute); err != nil {
@@ -56,8 +62,10 @@ func (a *lifecycleApp) waitAnswers(timeout time.Duration) error {
 	if err := waitHTTP(a.nodePortURL, "", echoGreeting, time.Until(deadline)); err != nil {
 		return fmt.Errorf("NodePort: %w", err)
 	}
-	if err := waitHTTP(a.ingressURL, lifecycleHost, echoGreeting, time.Until(deadline)); err != nil {
-		return fmt.Errorf("Ingress (Host %s): %w", lifecycleHost, err)
+	for _, u := range a.ingressURLs {
+		if err := waitHTTP(u, lifecycleHost, echoGreeting, time.Until(deadline)); err != nil {
+			return fmt.Errorf("Ingress (Host %s): %w", lifecycleHost, err)
+		}
 	}
 	return nil
 }

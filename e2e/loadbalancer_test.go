@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -25,7 +26,8 @@ import (
 // checkLoadBalancer (TestMultiNode, last: it stops a worker): a LoadBalancer Service for
 // the echo server gets an address of the cluster's block within seconds, `kubelab
 // service --url` prints it, the host gets HTTP 200 from it and exactly one node holds
-// it; an address out of the block is refused with an Event; deleting the Service frees
+// it; an address out of the block is refused with an Event; a Service beyond the last free
+// address waits with an Event and gets the next one freed; deleting the Service frees
 // the address (another Service can have it); stopping the node that holds it moves it
 // to the other worker and the host still gets 200.
 func checkLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, nodes []string) {
@@ -60,6 +62,8 @@ func checkLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, nodes 
 		}
 	})
 
+	t.Run("range exhausted", func(t *testing.T) { checkRangeExhausted(t, ctx, c, block) })
+
 	// Deleting the Service frees its address: the node lets it go, and a new Service
 	// asking for exactly that address gets it.
 	if err := c.cs.CoreV1().Services("default").Delete(ctx, "lb-echo", metav1.DeleteOptions{}); err != nil {
@@ -88,6 +92,98 @@ func checkLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, nodes 
 	t.Logf("FIGURE LoadBalancer address moved from %s to %s %.1fs after the stop began", holder, moved, time.Since(start).Seconds())
 	getOK(t, url+"/", 3*time.Minute)
 	t.Logf("FIGURE HTTP 200 again %.1fs after the stop began", time.Since(start).Seconds())
+}
+
+// checkRangeExhausted: Services take every free address of the block; the next one
+// stays pending with a warning Event AllocationFailed and nothing crashes (no netd
+// restarts, the earlier Services keep their addresses); once one address is freed, the
+// pending Service gets it.
+func checkRangeExhausted(t *testing.T, ctx context.Context, c *testCluster, block netip.Prefix) {
+	restartsBefore := netdRestarts(t, ctx, c)
+	held := map[string]bool{}
+	svcs, err := c.cs.CoreV1().Services("").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs.Items {
+		for _, in := range s.Status.LoadBalancer.Ingress {
+			held[in.IP] = true
+		}
+	}
+	var free int
+	for a := block.Masked().Addr(); block.Contains(a); a = a.Next() {
+		// The block's addresses, less those ending in .0 or .255 (see pkg/servicelb).
+		if b := a.As4(); b[3] != 0 && b[3] != 255 && !held[a.String()] {
+			free++
+		}
+	}
+	t.Logf("%d addresses of %s free, %d held", free, block, len(held))
+	var fills []string
+	for i := 0; i < free; i++ {
+		fills = append(fills, fmt.Sprintf("lb-fill-%d", i))
+		createLoadBalancerService(t, ctx, c, fills[i], "")
+	}
+	defer func() {
+		for _, n := range append(fills, "lb-over") {
+			_ = c.cs.CoreV1().Services("default").Delete(context.WithoutCancel(ctx), n, metav1.DeleteOptions{})
+		}
+	}()
+	got := map[string]string{}
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		for _, n := range fills {
+			s, err := c.cs.CoreV1().Services("default").Get(ctx, n, metav1.GetOptions{})
+			if err == nil && len(s.Status.LoadBalancer.Ingress) == 1 {
+				got[n] = s.Status.LoadBalancer.Ingress[0].IP
+			}
+		}
+		return len(got) == len(fills), nil
+	})
+	if err != nil {
+		t.Fatalf("%d of %d Services got an address: %v", len(got), len(fills), got)
+	}
+	createLoadBalancerService(t, ctx, c, "lb-over", "")
+	ev := c.waitKubectl(t, "AllocationFailed", "get", "events", "--field-selector", "involvedObject.name=lb-over",
+		"-o", "go-template={{range .items}}{{.type}} {{.reason}}: {{.message}}{{\"\\n\"}}{{end}}")
+	if !strings.Contains(ev, "Warning AllocationFailed: no free address left in this cluster's LoadBalancer range "+block.String()) {
+		t.Errorf("events of lb-over:\n%s", ev)
+	}
+	time.Sleep(2 * time.Second) // a crash would show by now
+	if s, err := c.cs.CoreV1().Services("default").Get(ctx, "lb-over", metav1.GetOptions{}); err != nil || len(s.Status.LoadBalancer.Ingress) != 0 {
+		t.Errorf("lb-over: %v %+v", err, s.Status.LoadBalancer)
+	}
+	if after := netdRestarts(t, ctx, c); after != restartsBefore {
+		t.Errorf("kubelab-netd restarted: %d restarts before, %d after", restartsBefore, after)
+	}
+	if _, err := c.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{}); err != nil {
+		t.Errorf("the API after the range ran out: %v", err)
+	}
+	// One address freed: the pending Service gets it.
+	if err := c.cs.CoreV1().Services("default").Delete(ctx, fills[0], metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		s, err := c.cs.CoreV1().Services("default").Get(ctx, "lb-over", metav1.GetOptions{})
+		return err == nil && len(s.Status.LoadBalancer.Ingress) == 1 && s.Status.LoadBalancer.Ingress[0].IP == got[fills[0]], nil
+	})
+	if err != nil {
+		t.Errorf("lb-over did not get the freed address %s: %v", got[fills[0]], err)
+	}
+}
+
+// netdRestarts sums the container restarts of the kubelab-netd pods.
+func netdRestarts(t *testing.T, ctx context.Context, c *testCluster) int32 {
+	t.Helper()
+	pods, err := c.cs.CoreV1().Pods("kube-system").List(ctx, metav1.ListOptions{LabelSelector: "k8s-app=kubelab-netd"})
+	if err != nil || len(pods.Items) == 0 {
+		t.Fatalf("netd pods: %v (%d)", err, len(pods.Items))
+	}
+	var n int32
+	for _, p := range pods.Items {
+		for _, cs := range p.Status.ContainerStatuses {
+			n += cs.RestartCount
+		}
+	}
+	return n
 }
 
 // loadBalancerBlock reads the cluster's block from `kubelab get nodes -o json`.
@@ -176,7 +272,8 @@ func createLoadBalancer(t *testing.T, ctx context.Context, c *testCluster, name,
 // getOK fetches url from the host until it answers 200 with the echo server's greeting.
 func getOK(t *testing.T, url string, within time.Duration) {
 	t.Helper()
-	hc := &http.Client{Timeout: 3 * time.Second}
+	// A new connection each time, as curl makes (see httpGetRetry).
+	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last string
 	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		resp, err := hc.Get(url)

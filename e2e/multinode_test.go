@@ -290,9 +290,8 @@ func checkIngressAtHostPort(t *testing.T, ctx context.Context, c *testCluster, i
 // API keeps answering reads and writes when one control-plane container is stopped.
 func TestHighAvailability(t *testing.T) {
 	api := requireDocker(t)
-	c := newTestCluster(t, "e2e-ha")
-	r := c.create(t, "--name", c.name, "--control-planes", "3", "--workers", "1", "--wait", "8m")
-	t.Logf("FIGURE create cluster 3 control planes + 1 worker (--wait) wall time: %.1fs", r.took.Seconds())
+	// Made by TestDockerRestart when it ran (it restarted the daemon under it), else here.
+	c := sharedHACluster(t)
 	cs := c.cs
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -300,7 +299,7 @@ func TestHighAvailability(t *testing.T) {
 	if err != nil || len(nodes.Items) != 4 {
 		t.Fatalf("nodes: %v %v", err, nodeNames(nodes.Items))
 	}
-	r = kubelab(t, c.env, "get", "nodes", "--name", c.name)
+	r := kubelab(t, c.env, "get", "nodes", "--name", c.name)
 	if !strings.Contains(r.stdout, c.name+"-external-load-balancer") {
 		t.Errorf("no load balancer in kubelab get nodes:\n%s", r.stdout)
 	}

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -92,15 +94,51 @@ func soakWalk(t *testing.T, c *testCluster) {
 
 	c.kubectl(t, "set", "image", "deployments/kubernetes-bootcamp", "bootcamp=kubelab/bootcamp:v2")
 	c.kubectl(t, "rollout", "status", "deployment/kubernetes-bootcamp", "--timeout=2m")
-	rolled := time.Now()
-	// Old pods answer v=1 while they terminate; within 20 s only the new ones may.
-	if err := waitHTTP(url, "", "v=2", 20*time.Second); err != nil {
-		t.Errorf("NodePort after the rollout: %v", err)
-		if err := waitHTTP(url, "", "v=2", time.Minute); err == nil {
-			t.Logf("the NodePort answered v=2 %.1fs after rollout status", time.Since(rolled).Seconds())
-		}
-		c.kubectl(t, "get", "pods,endpointslices", "-o", "wide")
+	// Old pods answer v=1 while they terminate; within 20 s only the new ones may. The
+	// trace (each change of answer, with its time) tells a slow kube-proxy (v=1 from the
+	// old pod, or no answer, for long) from a slow rollout.
+	took, trace := traceHTTP(url, "v=2", time.Minute)
+	if took < 0 || took > 20*time.Second {
+		t.Errorf("NodePort after the rollout: no v=2 within 20 s; answers after rollout status:\n%s", strings.Join(trace, "\n"))
 	} else {
-		t.Logf("FIGURE NodePort answered from the new pods %.1fs after rollout status", time.Since(rolled).Seconds())
+		t.Logf("FIGURE NodePort answered from the new pods %.1fs after rollout status", took.Seconds())
 	}
+	if took < 0 || took > 3*time.Second {
+		// Slower than usual: what kube-proxy and the EndpointSlice say, for the record.
+		t.Logf("answers after rollout status:\n%s", strings.Join(trace, "\n"))
+		c.kubectl(t, "get", "pods,endpointslices", "-o", "wide")
+		c.kubectl(t, "get", "endpointslices", "-l", "kubernetes.io/service-name=kubernetes-bootcamp", "-o",
+			"go-template={{range .items}}{{range .endpoints}}{{.addresses}} {{.conditions}}{{\"\\n\"}}{{end}}{{end}}")
+		c.kubectl(t, "logs", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "--prefix", "--timestamps", "--since=3m")
+	}
+}
+
+// traceHTTP fetches url from the host every 200 ms (a new connection each time) until an
+// answer contains want, and returns how long after the call that took (-1 if not within
+// timeout) and each change of answer ("+1.2s v=1 ..." or an error) with its time.
+func traceHTTP(url, want string, timeout time.Duration) (time.Duration, []string) {
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	began := time.Now()
+	var trace []string
+	last := ""
+	for time.Since(began) < timeout {
+		got := ""
+		resp, err := c.Get(url)
+		if err != nil {
+			got = err.Error()
+		} else {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			got = fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+		}
+		if got != last {
+			trace = append(trace, fmt.Sprintf("+%.1fs %s", time.Since(began).Seconds(), got))
+			last = got
+		}
+		if strings.Contains(got, want) {
+			return time.Since(began), trace
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return -1, trace
 }

@@ -84,6 +84,20 @@ type initConfiguration struct {
 	LocalAPIEndpoint apiEndpoint      `json:"localAPIEndpoint"`
 	CertificateKey   string           `json:"certificateKey,omitempty"`
 	SkipPhases       []string         `json:"skipPhases,omitempty"`
+	Timeouts         *timeouts        `json:"timeouts,omitempty"`
+}
+
+type timeouts struct {
+	KubernetesAPICall metav1.Duration `json:"kubernetesAPICall"`
+}
+
+// apiCallTimeouts gives each of kubeadm's API calls 3 minutes rather than its default 1:
+// on a loaded 2-core host, a new API server took over a minute to take kubeadm init's
+// first writes, and init failed with "could not bootstrap the admin user in file
+// admin.conf: unable to create ClusterRoleBinding: context deadline exceeded". kubeadm
+// retries each call every half second until this timeout, so a quick host loses nothing.
+func apiCallTimeouts() *timeouts {
+	return &timeouts{KubernetesAPICall: metav1.Duration{Duration: 3 * time.Minute}}
 }
 
 type component struct {
@@ -144,6 +158,7 @@ type joinConfiguration struct {
 	Discovery        discovery         `json:"discovery"`
 	ControlPlane     *joinControlPlane `json:"controlPlane,omitempty"`
 	SkipPhases       []string          `json:"skipPhases,omitempty"`
+	Timeouts         *timeouts         `json:"timeouts,omitempty"`
 }
 
 func typeMeta(kind string) metav1.TypeMeta {
@@ -198,6 +213,7 @@ func InitConfig(c Config) ([]byte, error) {
 		LocalAPIEndpoint: apiEndpoint{AdvertiseAddress: c.NodeIP, BindPort: 6443},
 		CertificateKey:   c.CertificateKey,
 		SkipPhases:       initSkipPhases,
+		Timeouts:         apiCallTimeouts(),
 	}
 	controllerManager := []arg{
 		// Serve metrics on all addresses so learners (and metrics tools) can scrape them.
@@ -247,6 +263,7 @@ func JoinConfig(c Config, controlPlane bool) ([]byte, error) {
 		TypeMeta:         typeMeta("JoinConfiguration"),
 		NodeRegistration: c.nodeRegistration(controlPlane),
 		SkipPhases:       skipPhases,
+		Timeouts:         apiCallTimeouts(),
 	}
 	join.Discovery.BootstrapToken.APIServerEndpoint = c.ControlPlaneEndpoint
 	join.Discovery.BootstrapToken.Token = c.Token

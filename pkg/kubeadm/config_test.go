@@ -78,6 +78,7 @@ func TestInitConfig(t *testing.T) {
 	}{
 		{"InitConfiguration", []string{"apiVersion"}, "kubeadm.k8s.io/v1beta4"},
 		{"InitConfiguration", []string{"nodeRegistration", "name"}, "lab-control-plane"},
+		{"InitConfiguration", []string{"timeouts", "kubernetesAPICall"}, "3m0s"},
 		{"InitConfiguration", []string{"nodeRegistration", "criSocket"}, "unix:///run/containerd/containerd.sock"},
 		{"InitConfiguration", []string{"nodeRegistration", "imagePullPolicy"}, "Never"},
 		{"InitConfiguration", []string{"localAPIEndpoint", "advertiseAddress"}, "172.30.0.2"},
@@ -179,6 +180,9 @@ func TestJoinConfig(t *testing.T) {
 		get(d, "discovery", "bootstrapToken", "token") != "abcdef.0123456789abcdef" ||
 		get(d, "nodeRegistration", "name") != "lab-worker" {
 		t.Errorf("worker join config wrong:\n%s", worker)
+	}
+	if got := get(d, "timeouts", "kubernetesAPICall"); got != "3m0s" {
+		t.Errorf("join timeouts.kubernetesAPICall = %v, want 3m0s", got)
 	}
 	if skip := fmt.Sprint(get(d, "skipPhases")); skip != "[preflight]" {
 		t.Errorf("join skipPhases = %v", skip)

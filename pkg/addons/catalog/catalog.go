@@ -44,7 +44,7 @@ var All = []Spec{
 	},
 	{
 		Name:        "ingress",
-		Description: "Traefik ingress controller on ports 80/443 of the control plane (IngressClasses traefik, the default, and nginx)",
+		Description: "Traefik ingress controller on ports 80/443 of a control plane and of a LoadBalancer address (IngressClasses traefik, the default, and nginx)",
 		Manifest:    "addons/ingress.yaml",
 		Values:      map[string]string{"Image": images.Traefik},
 		Namespace:   "ingress", Deployment: "traefik",
