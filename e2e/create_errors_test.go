@@ -4,9 +4,11 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/docker/docker/api/types/image"
@@ -201,5 +203,47 @@ func TestCreateRejectsBadConfig(t *testing.T) {
 	}
 	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
 	assertOneLineError(t, r.stderr, "nodes[0].role")
+	assertNothingLeft(t, api, kc, name)
+}
+
+// TestCreateFailsCleanlyOnFullDisk: the disk filling up during a create is one line
+// saying so and what to do, and the create rolls back. The full disk is a 1 MiB tmpfs
+// holding the kubeconfig, filled before the create: kubelab finds out late, when it
+// writes the context after kubeadm init, so everything made by then must be removed.
+func TestCreateFailsCleanlyOnFullDisk(t *testing.T) {
+	api := requireDocker(t)
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("mounting a small tmpfs needs root, and CI runs as root")
+		}
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700"); err != nil {
+		t.Fatalf("mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, 0) })
+	filler, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := make([]byte, 64<<10)
+	for {
+		if _, err := filler.Write(block); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("fill the tmpfs: %v", err)
+			}
+			break
+		}
+	}
+	filler.Close()
+
+	kc := filepath.Join(dir, "kubeconfig")
+	name := uniqueName("e2e-full")
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", writeBareConfig(t, name), "--image", nodeImage)
+	if r.err == nil {
+		t.Fatal("create succeeded with its kubeconfig on a full disk")
+	}
+	assertOneLineError(t, r.stderr, "no space left on device: the disk is full: free some space")
 	assertNothingLeft(t, api, kc, name)
 }

@@ -99,7 +99,7 @@ func newRoot(out, errOut io.Writer) *cobra.Command {
 func Execute(ctx context.Context) int {
 	root := NewRoot()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "ERROR: %v\n", err)
+		fmt.Fprintf(os.Stderr, "ERROR: %s\n", explain(err))
 		return 1
 	}
 	return 0
