@@ -6,9 +6,9 @@
 //
 // Test files hold the tests; the helpers they share live in files named for what they
 // help with: cli_test.go (running kubelab), testcluster_test.go (the cluster a test
-// creates), shared_cluster_test.go (the HA cluster two tests share), kube_test.go
-// (client-go), workloads_test.go (echo servers and client pods), http_test.go (requests
-// from the host), docker_test.go (the Docker API) and registry_mirror_test.go (the registry TestConformance's always-pulled images come from).
+// creates), kube_test.go (client-go), workloads_test.go (echo servers and client pods),
+// http_test.go (requests from the host), docker_test.go (the Docker API) and
+// registry_mirror_test.go (the registry TestConformance's always-pulled images come from).
 // The JUnit reports of TestConformance are read by package e2e/conformance/report.
 // TestBench (`make bench`, bench_test.go) measures in benchrun_test.go (time-to-k8s runs),
 // benchbuild_test.go (warm builds, idle memory) and benchdocker_test.go (Docker stats,
@@ -37,9 +37,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e: run through `make e2e` (KUBELAB_BIN and KUBELAB_NODE_IMAGE are not set)")
 		os.Exit(1)
 	}
-	code := m.Run()
-	deleteSharedClusters()
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
 // requireDocker returns an SDK client, failing (in CI) or skipping (elsewhere) when no

@@ -46,8 +46,8 @@ func TestLocalRegistryOutlivesClusters(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first.create(t, "--config", path, "--wait", "5m")
 	deleteRegistryAtEnd(t, api, first)
+	first.create(t, "--config", path, "--wait", "5m")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ref := "localhost:5001/kubelab-e2e/kept:1"
