@@ -27,6 +27,17 @@ func tempKubeconfig(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "kubeconfig")
 }
 
+// writeLabConfig writes a cluster configuration file in the test's temporary directory
+// and returns its path.
+func writeLabConfig(t testing.TB, cfg string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "lab.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 type result struct {
 	stdout, stderr string
 	err            error

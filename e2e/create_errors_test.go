@@ -54,11 +54,7 @@ func TestCreateRollsBackOnFailure(t *testing.T) {
 	kc := tempKubeconfig(t)
 	name := uniqueName("e2e-rollback")
 	missing := filepath.Join(t.TempDir(), "missing")
-	path := filepath.Join(t.TempDir(), "lab.toml")
-	cfg := "name = \"" + name + "\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.extra_mounts]]\nhost_path = \"" + missing + "\"\ncontainer_path = \"/data\"\n"
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeLabConfig(t, "name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.extra_mounts]]\nhost_path = \""+missing+"\"\ncontainer_path = \"/data\"\n")
 	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
 	if r.err == nil {
 		t.Fatal("create succeeded with a missing mount source")
@@ -85,11 +81,7 @@ func TestCreateRefusesTakenHostPort(t *testing.T) {
 		t.Fatal("create succeeded on a busy API server port")
 	}
 	assertOneLineError(t, r.stderr, "host port 127.0.0.1:"+portOf(busy)+"/tcp (--api-server-port / networking.api_server_port) is taken by another program")
-	path := filepath.Join(t.TempDir(), "lab.toml")
-	cfg := "name = \"" + name + "\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.port_mappings]]\ncontainer_port = 80\nhost_port = " + portOf(busy) + "\n"
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeLabConfig(t, "name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.port_mappings]]\ncontainer_port = 80\nhost_port = "+portOf(busy)+"\n")
 	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
 	assertOneLineError(t, r.stderr, "(nodes[0].port_mappings[0].host_port) is taken by another program")
 	assertNothingLeft(t, api, kc, name)
@@ -112,11 +104,7 @@ func TestCreateRefusesBusyRegistryPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	path := filepath.Join(t.TempDir(), "lab.toml")
-	cfg := "name = \"" + name + "\"\n[registry]\nhost_port = " + portOf(busy) + "\n"
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeLabConfig(t, "name = \""+name+"\"\n[registry]\nhost_port = "+portOf(busy)+"\n")
 	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
 	if r.err == nil {
 		t.Fatal("create succeeded with the registry's host port taken")
