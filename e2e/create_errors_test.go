@@ -235,3 +235,42 @@ func TestCreateFailsCleanlyOnFullDisk(t *testing.T) {
 	assertOneLineError(t, r.stderr, "no space left on device: the disk is full: free some space")
 	assertNothingLeft(t, api, kc, name)
 }
+
+// TestCreateRefusesWhenInotifyInstancesRunOut: with the kernel's inotify instances per
+// user too few for one more node, the create refuses at once, in one line that says what
+// to run, instead of failing minutes later on a kubelet that cannot start. The test
+// lowers fs.inotify.max_user_instances to 20 for the second the create takes (root only),
+// and puts it back.
+func TestCreateRefusesWhenInotifyInstancesRunOut(t *testing.T) {
+	api := requireDocker(t)
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("changing fs.inotify.max_user_instances needs root, and CI runs as root")
+		}
+		t.Skip("changing fs.inotify.max_user_instances needs root")
+	}
+	const limit = "/proc/sys/fs/inotify/max_user_instances"
+	old, err := os.ReadFile(limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		if err := os.WriteFile(limit, old, 0o644); err != nil {
+			t.Errorf("put back %s=%s: %v", limit, strings.TrimSpace(string(old)), err)
+		}
+	}
+	t.Cleanup(restore)
+	kc := tempKubeconfig(t)
+	name := uniqueName("e2e-inotify")
+	if err := os.WriteFile(limit, []byte("20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", writeBareConfig(t, name), "--image", nodeImage)
+	restore()
+	if r.err == nil {
+		t.Fatal("create succeeded with 20 inotify instances per user")
+	}
+	assertOneLineError(t, r.stderr, "the kernel allows 20 inotify instances per user (fs.inotify.max_user_instances)")
+	assertOneLineError(t, r.stderr, "sudo sysctl -w fs.inotify.max_user_instances=512")
+	assertNothingLeft(t, api, kc, name)
+}

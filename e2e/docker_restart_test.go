@@ -17,11 +17,15 @@ import (
 	"github.com/docker/docker/client"
 )
 
-// TestDockerRestart: the Docker daemon itself restarts under two clusters. The running
-// 1+1 cluster (lifecycleApp: NodePort, Ingress, a file on a PersistentVolume) comes back
-// by itself through its containers' restart policy, at the same addresses, with its
-// nodes Ready, its app answering from the host and its file kept; the single-node
-// cluster stopped with `kubelab stop` before the restart stays stopped, and starts.
+// TestDockerRestart: the Docker daemon itself restarts, once, under three clusters. The
+// running 1+1 cluster and the running HA cluster (3 control planes behind the load
+// balancer, 1 worker), each with lifecycleApp (NodePort, Ingress, a file on a
+// PersistentVolume), come back by themselves through their containers' restart policy,
+// at the same addresses, with the API server on the same 127.0.0.1 port, their nodes
+// Ready, the app answering from the host and the file kept; the single-node cluster
+// stopped with `kubelab stop` before the restart stays stopped, and starts. The HA
+// cluster is this test's own and is deleted when it ends, so it never runs beside
+// the clusters of later tests.
 //
 // Restarting the daemon disturbs every container on it, so the test runs only when
 // KUBELAB_E2E_RESTART_DOCKER=1 (.ci/run sets it); in CI without it, it fails.
@@ -33,57 +37,38 @@ func TestDockerRestart(t *testing.T) {
 		t.Skip("restarts the Docker daemon: set KUBELAB_E2E_RESTART_DOCKER=1 to run it")
 	}
 	api := requireDocker(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 
 	run := newTestCluster(t, "pf-dr")
 	run.create(t, "--config", writeStopStartConfig(t, run.name), "--wait", "5m")
-	app := deployLifecycleApp(t, ctx, run)
-	ipsBefore := containerIPs(t, api, run.name)
-
+	ha := newTestCluster(t, "pf-drha")
+	r := ha.create(t, "--config", writeHAConfig(t, ha.name), "--wait", "8m")
+	t.Logf("FIGURE create cluster 3 control planes + 1 worker, storage and ingress (--wait): %.1fs", r.took.Seconds())
 	stopped := newTestCluster(t, "pf-drs")
-	r := kubelab(t, stopped.env, "create", "cluster", "--image", nodeImage, "--config", writeBareConfig(t, stopped.name), "--wait", "0")
+	r = kubelab(t, stopped.env, "create", "cluster", "--image", nodeImage, "--config", writeBareConfig(t, stopped.name), "--wait", "0")
 	if r.err != nil {
 		t.Fatalf("create: %v\n%s", r.err, r.stderr)
 	}
 	if r := kubelab(t, stopped.env, "stop", "--name", stopped.name); r.err != nil {
 		t.Fatalf("stop: %v\n%s", r.err, r.stderr)
 	}
+	var clusters []*restartedCluster
+	for _, c := range []*testCluster{run, ha} {
+		clusters = append(clusters, &restartedCluster{app: deployLifecycleApp(t, ctx, c),
+			ips: containerIPs(t, api, c.name), server: kubeconfigServer(t, c)})
+	}
 
 	began := time.Now()
 	restartDockerd(t, api)
 	t.Logf("FIGURE dockerd restart: %.1fs", time.Since(began).Seconds())
-	app.waitNodesReady(t, ctx, 5*time.Minute)
-	t.Logf("FIGURE dockerd restart to nodes and app pod Ready: %.1fs", time.Since(began).Seconds())
-
-	t.Run("running cluster came back at the same addresses", func(t *testing.T) {
-		for name, state := range containerStates(t, api, run.name) {
-			if state != "running" {
-				t.Errorf("container %s is %s", name, state)
-			}
-		}
-		if after := containerIPs(t, api, run.name); fmt.Sprint(after) != fmt.Sprint(ipsBefore) {
-			t.Errorf("node addresses changed: %v, then %v", ipsBefore, after)
-		}
-		// Right after the restart the API server may answer /readyz with a failing check
-		// for a few seconds more (seen once: status "degraded" 16 s after the restart,
-		// nodes Ready): a user running `kubelab status` again sees "running" within a minute.
-		st := statusOf(t, run)
-		for deadline := time.Now().Add(time.Minute); st.State != "running" && time.Now().Before(deadline); {
-			time.Sleep(3 * time.Second)
-			st = statusOf(t, run)
-		}
-		if st.State != "running" {
-			t.Errorf("status a minute after the nodes were Ready: %+v", st)
-		}
-	})
-	t.Run("NodePort and Ingress answer from the host", func(t *testing.T) {
-		if err := app.waitAnswers(2 * time.Minute); err != nil {
-			t.Error(err)
-		}
-		t.Logf("FIGURE dockerd restart to app answering: %.1fs", time.Since(began).Seconds())
-	})
-	t.Run("persistent volume kept its file", func(t *testing.T) { app.checkFile(t, "reader") })
+	for _, rc := range clusters {
+		rc.app.waitNodesReady(t, ctx, 5*time.Minute)
+		t.Logf("FIGURE dockerd restart to nodes and app pod Ready (%s): %.1fs", rc.app.c.name, time.Since(began).Seconds())
+	}
+	for _, rc := range clusters {
+		t.Run(rc.app.c.name, func(t *testing.T) { rc.check(t, api, began) })
+	}
 	t.Run("stopped cluster stayed stopped", func(t *testing.T) {
 		for name, state := range containerStates(t, api, stopped.name) {
 			if state != "exited" {
@@ -94,6 +79,73 @@ func TestDockerRestart(t *testing.T) {
 			t.Errorf("start after the daemon restart: %v\n%s", r.err, r.stderr)
 		}
 	})
+}
+
+// writeHAConfig is TestDockerRestart's HA cluster: 3 control planes (behind the load
+// balancer) and 1 worker, with the storage and ingress add-ons only.
+func writeHAConfig(t *testing.T, name string) string {
+	t.Helper()
+	return writeLabConfig(t, fmt.Sprintf(`name = %q
+
+[addons]
+metrics-server = false
+dashboard = false
+
+[[nodes]]
+role = "control-plane"
+[[nodes]]
+role = "control-plane"
+[[nodes]]
+role = "control-plane"
+[[nodes]]
+role = "worker"
+`, name))
+}
+
+// restartedCluster is a running cluster TestDockerRestart restarts the daemon under, with
+// what it looked like before.
+type restartedCluster struct {
+	app    *lifecycleApp
+	ips    map[string]string // container → address on the kubelab network
+	server string            // the API server's URL in the kubeconfig written at create
+}
+
+// check: every container (nodes and, for HA, the load balancer) runs again at its old
+// address; the kubeconfig written at create still reaches the API server, on the same
+// port; `kubelab status` says running; the app answers; the file is there.
+func (rc *restartedCluster) check(t *testing.T, api *client.Client, began time.Time) {
+	c := rc.app.c
+	t.Run("came back at the same addresses and API port", func(t *testing.T) {
+		for name, state := range containerStates(t, api, c.name) {
+			if state != "running" {
+				t.Errorf("container %s is %s", name, state)
+			}
+		}
+		if after := containerIPs(t, api, c.name); fmt.Sprint(after) != fmt.Sprint(rc.ips) {
+			t.Errorf("addresses changed: %v, then %v", rc.ips, after)
+		}
+		if after := kubeconfigServer(t, c); after != rc.server || !strings.HasPrefix(after, "https://127.0.0.1:") {
+			t.Errorf("API server at %s before, %s after", rc.server, after)
+		}
+		// Right after the restart the API server may answer /readyz with a failing check
+		// for a few seconds more (seen once: status "degraded" 16 s after the restart,
+		// nodes Ready): a user running `kubelab status` again sees "running" within a minute.
+		st := statusOf(t, c)
+		for deadline := time.Now().Add(time.Minute); (st.State != "running" || !st.APIAnswering) && time.Now().Before(deadline); {
+			time.Sleep(3 * time.Second)
+			st = statusOf(t, c)
+		}
+		if st.State != "running" || !st.APIAnswering {
+			t.Errorf("status a minute after the nodes were Ready: %+v", st)
+		}
+	})
+	t.Run("NodePort and Ingress answer from the host", func(t *testing.T) {
+		if err := rc.app.waitAnswers(2 * time.Minute); err != nil {
+			t.Error(err)
+		}
+		t.Logf("FIGURE dockerd restart to app answering (%s): %.1fs", c.name, time.Since(began).Seconds())
+	})
+	t.Run("persistent volume kept its file", func(t *testing.T) { rc.app.checkFile(t, "reader") })
 }
 
 // dockerdLog is where .ci/run sends the daemon's output.

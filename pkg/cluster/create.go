@@ -58,6 +58,8 @@ type creation struct {
 	lbIP           string
 	// lbRange is the cluster's block of LoadBalancer Service addresses ("" for none).
 	lbRange string
+	// registryMade: this create started the local registry, on a volume of its own.
+	registryMade bool
 	// notices are printed once the create is done (a step's spinner would garble them).
 	notices []string
 
@@ -186,6 +188,13 @@ func (c *creation) preflight(ctx context.Context) error {
 	sort.SliceStable(c.nodes, func(i, j int) bool {
 		return c.nodes[i].role == labels.RoleControlPlane && c.nodes[j].role != labels.RoleControlPlane
 	})
+	var roles []string
+	for _, n := range c.nodes {
+		roles = append(roles, n.role)
+	}
+	if err := checkInotify(ctx, c.p, roles); err != nil {
+		return err
+	}
 	if err := checkHostPorts(c.cfg); err != nil {
 		return err
 	}
@@ -230,7 +239,7 @@ func (c *creation) startNodes(ctx context.Context) error {
 	}
 	// The registry first: a busy host port stops the create before any node exists.
 	if c.cfg.Registry != nil {
-		if err := c.p.EnsureRegistry(ctx, RegistrySpec(c.cfg.Registry.HostPort)); err != nil {
+		if err := c.ensureRegistry(ctx); err != nil {
 			return err
 		}
 	}
@@ -372,5 +381,8 @@ func (c *creation) rollback(st *ui.Status) {
 	}
 	st.Start("Removing what was created")
 	_, err := deleteCluster(ctx, c.p, c.cfg.Name, c.merged, c.opts.Kubeconfig)
+	if rerr := c.removeRegistryIfMade(ctx); err == nil {
+		err = rerr
+	}
 	st.End(err)
 }

@@ -35,7 +35,8 @@ type fakeProvider struct {
 	onStart     func(name string) // called by StartNode
 	onExec      func(line string) // called by Exec, e.g. to cancel the context
 	registry    *docker.RegistrySpec
-	registryErr error // EnsureRegistry fails with it
+	registryErr error  // EnsureRegistry fails with it
+	kernel      string // what KernelVersion says ("": a kernel other than this host's)
 }
 
 // fakeAdminConf stands for kubeadm's /etc/kubernetes/admin.conf.
@@ -290,3 +291,5 @@ func (f *fakeProvider) RemoveRegistry(context.Context, docker.RegistrySpec) erro
 	f.registry = nil
 	return nil
 }
+
+func (f *fakeProvider) KernelVersion(context.Context) (string, error) { return f.kernel, nil }

@@ -50,6 +50,40 @@ func (c *creation) checkRegistryImage(ctx context.Context) error {
 	return nil
 }
 
+// ensureRegistry makes the local registry run, noting whether this create made it from
+// nothing (no container, no volume of images), so that a failed create can take it away.
+func (c *creation) ensureRegistry(ctx context.Context) error {
+	spec := RegistrySpec(c.cfg.Registry.HostPort)
+	before, err := c.p.InspectRegistry(ctx, spec)
+	if err != nil {
+		return err
+	}
+	if err := c.p.EnsureRegistry(ctx, spec); err != nil {
+		return err
+	}
+	c.registryMade = before.State == "absent" && !before.VolumeExists
+	return nil
+}
+
+// removeRegistryIfMade is the registry's part of a rollback: a registry this create made
+// goes with it, unless another cluster's nodes exist by now (a create running at the same
+// time may use it). A registry that was there before, or whose volume held images, stays.
+func (c *creation) removeRegistryIfMade(ctx context.Context) error {
+	if !c.registryMade {
+		return nil
+	}
+	nodes, err := c.p.ListNodes(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if n.Cluster != c.cfg.Name {
+			return nil
+		}
+	}
+	return c.p.RemoveRegistry(ctx, RegistrySpec(0))
+}
+
 // connectRegistry points every node's containerd at the local registry, which
 // startNodes made sure runs (it is kept when the cluster is deleted).
 func (c *creation) connectRegistry(ctx context.Context) error {

@@ -40,7 +40,7 @@ func Start(ctx context.Context, p docker.Provider, st *ui.Status, opts StartOpti
 	s := &starting{existing: existing{p: p, name: opts.Name}, opts: opts, restarted: map[string]time.Time{}}
 	nothingStarted := func() bool { return len(s.restarted) == 0 }
 	steps := []ui.Step{
-		{Title: "Finding cluster " + opts.Name, Run: s.find},
+		{Title: "Finding cluster " + opts.Name, Run: s.findStartable},
 		// The API servers' balancer first: kubelets and the host reach the API through it.
 		s.startRole("Starting the load balancer", labels.RoleLoadBalancer),
 		// All control planes at once: etcd needs a quorum of its members to serve.
@@ -55,6 +55,19 @@ func Start(ctx context.Context, p docker.Provider, st *ui.Status, opts StartOpti
 		return len(s.restarted) > 0, err
 	}
 	return len(s.restarted) > 0, nil
+}
+
+// findStartable finds the cluster's containers and checks that the host can run the
+// nodes that are stopped beside those running already (checkInotify).
+func (s *starting) findStartable(ctx context.Context) error {
+	if err := s.find(ctx); err != nil {
+		return err
+	}
+	var roles []string
+	for _, n := range s.withRole(false, labels.RoleControlPlane, labels.RoleWorker) {
+		roles = append(roles, n.Role)
+	}
+	return checkInotify(ctx, s.p, roles)
 }
 
 // startRole is the step that starts the stopped containers of a role, at once.

@@ -54,6 +54,9 @@ func (f *fakeDaemon) called(prefix string) []string {
 
 func (f *fakeDaemon) Ping(context.Context) error { f.record("Ping"); return f.pingErr }
 
+// KernelVersion says another kernel than this host's: no host limit is checked.
+func (f *fakeDaemon) KernelVersion(context.Context) (string, error) { return "", nil }
+
 func (f *fakeDaemon) ImageLabel(_ context.Context, ref, _ string) (string, bool, error) {
 	f.record("ImageLabel", ref)
 	value, exists := f.images[ref]

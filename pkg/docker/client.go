@@ -43,3 +43,13 @@ func (c *Client) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// KernelVersion is the release of the kernel the daemon runs its containers on (as
+// `uname -r` prints it there).
+func (c *Client) KernelVersion(ctx context.Context) (string, error) {
+	info, err := c.api.Info(ctx)
+	if err != nil {
+		return "", fmt.Errorf("docker info: %w", err)
+	}
+	return info.KernelVersion, nil
+}

@@ -118,6 +118,8 @@ type ExecOptions struct {
 type Provider interface {
 	// Ping checks that the daemon answers.
 	Ping(ctx context.Context) error
+	// KernelVersion is the release of the kernel the daemon's containers run on.
+	KernelVersion(ctx context.Context) (string, error)
 	// ImageLabel returns the value of an image's label and whether the image exists.
 	ImageLabel(ctx context.Context, ref, key string) (value string, exists bool, err error)
 	// DetectSecurity finds out whether the daemon runs privileged containers.
