@@ -101,7 +101,7 @@ func checkSystemComponents(t *testing.T, ctx context.Context, c *testCluster) {
 	}
 	running := map[string]int{}
 	for _, p := range pods.Items {
-		if p.Status.Phase == corev1.PodRunning {
+		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
 			for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "coredns"} {
 				if strings.HasPrefix(p.Name, comp+"-") {
 					running[comp]++
@@ -113,6 +113,11 @@ func checkSystemComponents(t *testing.T, ctx context.Context, c *testCluster) {
 		if running[comp] == 0 {
 			t.Errorf("%s is not running (running: %v)", comp, running)
 		}
+	}
+	// One node: one CoreDNS replica (kubeadm's second would sit on the same node).
+	dns, err := c.cs.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+	if err != nil || dns.Spec.Replicas == nil || *dns.Spec.Replicas != 1 || running["coredns"] != 1 {
+		t.Errorf("CoreDNS on a single node: %v, %d pods running", err, running["coredns"])
 	}
 	ver, err := c.cs.Discovery().ServerVersion()
 	if err != nil || ver.GitVersion != "v1.37.2" {

@@ -87,7 +87,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
 		{Title: "Connecting the nodes to the local registry " + c.registryHost(), Run: c.connectRegistry, Skip: func() bool { return cfg.Registry == nil }},
 		{Title: "Starting the control plane (kubeadm init)", Run: c.kubeadmInit},
-		{Title: "Probing CoreDNS's readiness every second (kubeadm: every 10 s)", Run: c.probeCoreDNSEverySecond},
+		{Title: coreDNSTitle(len(cfg.Nodes)), Run: c.tuneCoreDNS},
 		{Title: "Installing the pod network (kubelab-netd)", Run: c.installPodNetwork},
 		{Title: "Installing add-ons (" + strings.Join(c.addonNames(), ", ") + ")", Run: c.installAddons, Skip: func() bool { return len(c.addons()) == 0 }},
 		{Title: "Joining control-plane nodes", Run: c.joinControlPlanes, Skip: func() bool { return !c.ha() }},

@@ -103,18 +103,19 @@ func (c *creation) kubeadmInit(ctx context.Context) error {
 	return err
 }
 
-// probeCoreDNSEverySecond shortens the period of CoreDNS's readiness probe from
-// kubeadm's 10 s (the Kubernetes default) to 1 s. The first probe after the container
-// starts usually comes before CoreDNS has synced with the API server; the next one, a
-// whole period later, is what a create and a learner's first Service lookup wait on. A
-// kubelet that started less than one period before also delays each new probe by a
-// random part of it. Patched right after kubeadm init, before the controller manager has
-// (usually) made any ReplicaSet of the Deployment, so no pod is replaced. The same
-// patch gives CoreDNS's Go runtime the control plane's GOGC (see kubeadm.GoGC): it
-// collects garbage sooner and keeps the idle node smaller.
-func (c *creation) probeCoreDNSEverySecond(ctx context.Context) error {
-	patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"coredns","readinessProbe":{"periodSeconds":1},` +
-		`"env":[{"name":"GOGC","value":"` + kubeadm.GoGC + `"}]}]}}}}`)
+// tuneCoreDNS shortens the period of CoreDNS's readiness probe from kubeadm's 10 s (the
+// Kubernetes default) to 1 s. The first probe after the container starts usually comes
+// before CoreDNS has synced with the API server; the next one, a whole period later, is
+// what a create and a learner's first Service lookup wait on. A kubelet that started
+// less than one period before also delays each new probe by a random part of it. Patched
+// right after kubeadm init, before the controller manager has (usually) made any
+// ReplicaSet of the Deployment, so no pod is replaced. The same patch gives CoreDNS's Go
+// runtime the control plane's GOGC (see kubeadm.GoGC): it collects garbage sooner and
+// keeps the idle node smaller. On a single node it runs one replica, as minikube does:
+// kubeadm's second replica spreads DNS over two nodes, and on one it would only cost a
+// pod's memory (about 11 MiB: CoreDNS, its containerd shim and pause).
+func (c *creation) tuneCoreDNS(ctx context.Context) error {
+	patch := []byte(coreDNSPatch(len(c.nodes)))
 	_, err := c.client.AppsV1().Deployments(metav1.NamespaceSystem).Patch(ctx, "coredns", types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil // kubeadm config patches skipped kubeadm's CoreDNS: nothing to tune
@@ -123,6 +124,25 @@ func (c *creation) probeCoreDNSEverySecond(ctx context.Context) error {
 		return fmt.Errorf("CoreDNS readiness probe: %w", err)
 	}
 	return nil
+}
+
+// coreDNSTitle is tuneCoreDNS's status line.
+func coreDNSTitle(nodes int) string {
+	if nodes == 1 {
+		return "Tuning CoreDNS (readiness probed every second, one replica on one node)"
+	}
+	return "Tuning CoreDNS (readiness probed every second)"
+}
+
+// coreDNSPatch is tuneCoreDNS's patch of the coredns Deployment, for a cluster of that
+// many nodes.
+func coreDNSPatch(nodes int) string {
+	replicas := ""
+	if nodes == 1 {
+		replicas = `"replicas":1,`
+	}
+	return `{"spec":{` + replicas + `"template":{"spec":{"containers":[{"name":"coredns","readinessProbe":{"periodSeconds":1},` +
+		`"env":[{"name":"GOGC","value":"` + kubeadm.GoGC + `"}]}]}}}}`
 }
 
 // joinControlPlanes joins the other control planes one at a time: each adds an etcd
