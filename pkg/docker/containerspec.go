@@ -96,8 +96,10 @@ func containerConfig(spec NodeSpec, lbls map[string]string) (*container.Config, 
 	// A private cgroup namespace makes the container's cgroup the root its kubelet sees.
 	host.CgroupnsMode = container.CgroupnsModePrivate
 	host.Mounts = []mount.Mount{{
-		// Pods, images and etcd live on a real volume: overlayfs cannot be stacked on the
-		// container's own overlay root, and the volume keeps a node's data across restarts.
+		// Pods, images and etcd live on a real volume: an overlayfs upper directory cannot
+		// sit on the container's own overlay root, and the volume keeps a node's data
+		// across restarts. (The preloaded images' layers stay in the image: see
+		// nodeimage.PreloadedSnapshots.)
 		Type: mount.TypeVolume, Source: VolumeName(spec.Name), Target: "/var",
 	}}
 	host.SecurityOpt = []string{
