@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,7 @@ func TestClusterLifecycle(t *testing.T) {
 	t.Run("node ready", func(t *testing.T) { checkSingleNode(t, ctx, c) })
 	t.Run("system components running", func(t *testing.T) { checkSystemComponents(t, ctx, c) })
 	t.Run("workload answers HTTP inside the cluster", func(t *testing.T) { checkWorkloadHTTP(t, ctx, api, c) })
+	t.Run("preloaded layers stay in the image", func(t *testing.T) { checkPreloadedLayers(t, api, c) })
 	t.Run("get commands", func(t *testing.T) { checkGetCommands(t, ctx, c) })
 	t.Run("same name is refused", func(t *testing.T) { checkSameNameRefused(t, ctx, c) })
 	t.Run("delete leaves nothing", func(t *testing.T) { checkDeleteLeavesNothing(t, api, c) })
@@ -89,6 +91,25 @@ func checkSingleNode(t *testing.T, ctx context.Context, c *testCluster) {
 		if taint.Key == "node-role.kubernetes.io/control-plane" {
 			t.Errorf("single-node control plane still tainted: %v", n.Spec.Taints)
 		}
+	}
+}
+
+// The preloaded images' layers are read from the node image, not copied to the node's
+// /var volume: containerd's snapshot directory there holds links to them (and the layers
+// of images pulled or loaded later), so the volume stays small.
+func checkPreloadedLayers(t *testing.T, api *client.Client, c *testCluster) {
+	node := c.name + "-control-plane"
+	snapshots := "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
+	links := strings.TrimSpace(dockerExec(t, api, node, "sh", "-c", "find "+snapshots+" -maxdepth 1 -type l | wc -l"))
+	if n, err := strconv.Atoi(links); err != nil || n < 10 {
+		t.Errorf("%s holds %q links to preloaded layers, want at least 10", snapshots, links)
+	}
+	used := strings.Fields(dockerExec(t, api, node, "du", "-sm", "/var/lib/containerd"))
+	if len(used) == 0 {
+		t.Fatal("du printed nothing")
+	}
+	if mib, err := strconv.Atoi(used[0]); err != nil || mib > 200 {
+		t.Errorf("/var/lib/containerd holds %v MiB on the node's volume, want the preloaded layers (about 740 MB) left out", used)
 	}
 }
 
