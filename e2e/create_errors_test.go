@@ -200,12 +200,7 @@ func TestCreateRejectsBadConfig(t *testing.T) {
 // writes the context after kubeadm init, so everything made by then must be removed.
 func TestCreateFailsCleanlyOnFullDisk(t *testing.T) {
 	api := requireDocker(t)
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mounting a small tmpfs needs root, and CI runs as root")
-		}
-		t.Skip("mounting a small tmpfs needs root")
-	}
+	requireRoot(t, "mounting a small tmpfs")
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0700"); err != nil {
 		t.Fatalf("mount a tmpfs: %v", err)
@@ -243,12 +238,7 @@ func TestCreateFailsCleanlyOnFullDisk(t *testing.T) {
 // and puts it back.
 func TestCreateRefusesWhenInotifyInstancesRunOut(t *testing.T) {
 	api := requireDocker(t)
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("changing fs.inotify.max_user_instances needs root, and CI runs as root")
-		}
-		t.Skip("changing fs.inotify.max_user_instances needs root")
-	}
+	requireRoot(t, "changing fs.inotify.max_user_instances")
 	const limit = "/proc/sys/fs/inotify/max_user_instances"
 	old, err := os.ReadFile(limit)
 	if err != nil {
@@ -273,4 +263,17 @@ func TestCreateRefusesWhenInotifyInstancesRunOut(t *testing.T) {
 	assertOneLineError(t, r.stderr, "the kernel allows 20 inotify instances per user (fs.inotify.max_user_instances)")
 	assertOneLineError(t, r.stderr, "sudo sysctl -w fs.inotify.max_user_instances=512")
 	assertNothingLeft(t, api, kc, name)
+}
+
+// requireRoot skips a test that needs root (what says for what) outside CI, and fails it
+// in CI, which runs as root.
+func requireRoot(t *testing.T, what string) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(what + " needs root, and CI runs as root")
+	}
+	t.Skip(what + " needs root")
 }

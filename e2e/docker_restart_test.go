@@ -43,7 +43,7 @@ func TestDockerRestart(t *testing.T) {
 	run := newTestCluster(t, "pf-dr")
 	run.create(t, "--config", writeStopStartConfig(t, run.name), "--wait", "5m")
 	ha := newTestCluster(t, "pf-drha")
-	r := ha.create(t, "--config", writeHAConfig(t, ha.name), "--wait", "8m")
+	r := ha.create(t, "--config", writeStorageIngressConfig(t, ha.name, 3, 1), "--wait", "8m")
 	t.Logf("FIGURE create cluster 3 control planes + 1 worker, storage and ingress (--wait): %.1fs", r.took.Seconds())
 	stopped := newTestCluster(t, "pf-drs")
 	r = kubelab(t, stopped.env, "create", "cluster", "--image", nodeImage, "--config", writeBareConfig(t, stopped.name), "--wait", "0")
@@ -79,27 +79,6 @@ func TestDockerRestart(t *testing.T) {
 			t.Errorf("start after the daemon restart: %v\n%s", r.err, r.stderr)
 		}
 	})
-}
-
-// writeHAConfig is TestDockerRestart's HA cluster: 3 control planes (behind the load
-// balancer) and 1 worker, with the storage and ingress add-ons only.
-func writeHAConfig(t *testing.T, name string) string {
-	t.Helper()
-	return writeLabConfig(t, fmt.Sprintf(`name = %q
-
-[addons]
-metrics-server = false
-dashboard = false
-
-[[nodes]]
-role = "control-plane"
-[[nodes]]
-role = "control-plane"
-[[nodes]]
-role = "control-plane"
-[[nodes]]
-role = "worker"
-`, name))
 }
 
 // restartedCluster is a running cluster TestDockerRestart restarts the daemon under, with

@@ -145,23 +145,22 @@ func TestStopStart(t *testing.T) {
 // down).
 func writeStopStartConfig(t *testing.T, name string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "lab.toml")
-	cfg := fmt.Sprintf(`name = %q
+	return writeStorageIngressConfig(t, name, 1, 1)
+}
 
-[addons]
-metrics-server = false
-dashboard = false
-
-[[nodes]]
-role = "control-plane"
-
-[[nodes]]
-role = "worker"
-`, name)
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
+// writeStorageIngressConfig writes a cluster configuration of that many control planes
+// and workers, with the storage and ingress add-ons only.
+func writeStorageIngressConfig(t *testing.T, name string, controlPlanes, workers int) string {
+	t.Helper()
+	cfg := fmt.Sprintf("name = %q\n\n[addons]\nmetrics-server = false\ndashboard = false\n", name)
+	for i := 0; i < controlPlanes+workers; i++ {
+		role := "worker"
+		if i < controlPlanes {
+			role = "control-plane"
+		}
+		cfg += fmt.Sprintf("\n[[nodes]]\nrole = %q\n", role)
 	}
-	return path
+	return writeLabConfig(t, cfg)
 }
 
 // pvWriter writes a file on a PersistentVolume of the default StorageClass.
