@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 	"github.com/kubelab/kubelab/pkg/cluster"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -37,12 +38,7 @@ func TestCreateFailsCleanlyWithoutImage(t *testing.T) {
 	api := requireDocker(t)
 	kc := tempKubeconfig(t)
 	name := uniqueName("e2e-noimage")
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--name", name, "--image", "kubelab/node:v0.0.0-missing")
-	if r.err == nil {
-		t.Fatal("create succeeded without an image")
-	}
-	assertOneLineError(t, r.stderr, "kubelab build node-image")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "kubelab build node-image", "--name", name, "--image", "kubelab/node:v0.0.0-missing")
 }
 
 // TestCreateRollsBackOnFailure: a step failing half-way removes what was created. The
@@ -55,12 +51,7 @@ func TestCreateRollsBackOnFailure(t *testing.T) {
 	name := uniqueName("e2e-rollback")
 	missing := filepath.Join(t.TempDir(), "missing")
 	path := writeLabConfig(t, "name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.extra_mounts]]\nhost_path = \""+missing+"\"\ncontainer_path = \"/data\"\n")
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
-	if r.err == nil {
-		t.Fatal("create succeeded with a missing mount source")
-	}
-	assertOneLineError(t, r.stderr, missing)
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, missing, "--config", path, "--image", nodeImage)
 }
 
 // TestCreateRefusesTakenHostPort: a host port the configuration names (the API
@@ -105,12 +96,8 @@ func TestCreateRefusesBusyRegistryPort(t *testing.T) {
 	}
 	defer busy.Close()
 	path := writeLabConfig(t, "name = \""+name+"\"\n[registry]\nhost_port = "+portOf(busy)+"\n")
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
-	if r.err == nil {
-		t.Fatal("create succeeded with the registry's host port taken")
-	}
-	assertOneLineError(t, r.stderr, "the local registry's host port "+portOf(busy)+" is in use: choose another with [registry] host_port")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "the local registry's host port "+portOf(busy)+" is in use: choose another with [registry] host_port",
+		"--config", path, "--image", nodeImage)
 	if _, err := api.ContainerInspect(ctx, cluster.RegistryName); err == nil {
 		t.Errorf("container %s left", cluster.RegistryName)
 	}
@@ -129,12 +116,7 @@ func TestCreateRejectsBadNames(t *testing.T) {
 		"Lab_1":                          "is not allowed: use lowercase letters, digits and '-'",
 		"lab-":                           "is not allowed",
 	} {
-		r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--name", name, "--image", nodeImage)
-		if r.err == nil {
-			t.Errorf("create accepted the name %q", name)
-		}
-		assertOneLineError(t, r.stderr, want)
-		assertNothingLeft(t, api, kc, name)
+		assertCreateRefused(t, api, kc, name, want, "--name", name, "--image", nodeImage)
 	}
 }
 
@@ -148,12 +130,8 @@ func TestCreateRefusesNodeImageOfAnotherVersion(t *testing.T) {
 	ref := "kubelab-e2e/node:v1.30.0-" + name
 	buildImage(t, api, ref, "FROM "+nodeImage+"\nLABEL io.kubelab.kubernetes-version=v1.30.0\n")
 	t.Cleanup(func() { _, _ = api.ImageRemove(context.Background(), ref, image.RemoveOptions{}) })
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--name", name, "--image", ref)
-	if r.err == nil {
-		t.Fatal("create accepted a v1.30 node image")
-	}
-	assertOneLineError(t, r.stderr, "is Kubernetes v1.30.0, but this kubelab creates v1.31 to v1.37 clusters: build one with `kubelab build node-image")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "is Kubernetes v1.30.0, but this kubelab creates v1.31 to v1.37 clusters: build one with `kubelab build node-image",
+		"--name", name, "--image", ref)
 }
 
 // assertNameInUseRefused: a create naming an existing cluster c is one line saying how
@@ -223,12 +201,8 @@ func TestCreateFailsCleanlyOnFullDisk(t *testing.T) {
 
 	kc := filepath.Join(dir, "kubeconfig")
 	name := uniqueName("e2e-full")
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", writeBareConfig(t, name), "--image", nodeImage)
-	if r.err == nil {
-		t.Fatal("create succeeded with its kubeconfig on a full disk")
-	}
-	assertOneLineError(t, r.stderr, "no space left on device: the disk is full: free some space")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "no space left on device: the disk is full: free some space",
+		"--config", writeBareConfig(t, name), "--image", nodeImage)
 }
 
 // TestCreateRefusesWhenInotifyInstancesRunOut: with the kernel's inotify instances per
@@ -255,14 +229,24 @@ func TestCreateRefusesWhenInotifyInstancesRunOut(t *testing.T) {
 	if err := os.WriteFile(limit, []byte("20\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", writeBareConfig(t, name), "--image", nodeImage)
+	r := assertCreateRefused(t, api, kc, name, "the kernel allows 20 inotify instances per user (fs.inotify.max_user_instances)",
+		"--config", writeBareConfig(t, name), "--image", nodeImage)
 	restore()
-	if r.err == nil {
-		t.Fatal("create succeeded with 20 inotify instances per user")
-	}
-	assertOneLineError(t, r.stderr, "the kernel allows 20 inotify instances per user (fs.inotify.max_user_instances)")
 	assertOneLineError(t, r.stderr, "sudo sysctl -w fs.inotify.max_user_instances=512")
+}
+
+// assertCreateRefused runs `kubelab create cluster args...` with the kubeconfig kc and
+// checks that it fails with one ERROR line containing want, leaving nothing of cluster
+// name behind (containers, network, volumes, kubeconfig entries).
+func assertCreateRefused(t *testing.T, api *client.Client, kc, name, want string, args ...string) result {
+	t.Helper()
+	r := kubelab(t, []string{"KUBECONFIG=" + kc}, append([]string{"create", "cluster"}, args...)...)
+	if r.err == nil {
+		t.Errorf("create %s succeeded; want it refused with %q", strings.Join(args, " "), want)
+	}
+	assertOneLineError(t, r.stderr, want)
 	assertNothingLeft(t, api, kc, name)
+	return r
 }
 
 // requireRoot skips a test that needs root (what says for what) outside CI, and fails it

@@ -82,7 +82,7 @@ func Create(ctx context.Context, p docker.Provider, st *ui.Status, opts CreateOp
 	c := &creation{p: p, opts: opts, cfg: cfg}
 
 	steps := []ui.Step{
-		{Title: "Checking Docker and the node image " + cfg.Image, Run: c.preflight},
+		{Title: "Checking Docker, the node image " + cfg.Image + " and the host's inotify limit", Run: c.preflight},
 		{Title: "Starting node containers", Run: c.startNodes},
 		{Title: "Waiting for systemd and containerd in the nodes", Run: c.waitForBoot},
 		{Title: "Connecting the nodes to the local registry " + c.registryHost(), Run: c.connectRegistry, Skip: func() bool { return cfg.Registry == nil }},
