@@ -124,6 +124,14 @@ func TestInitConfig(t *testing.T) {
 			t.Errorf("%s leader-elect = %q with a single control plane", comp, got)
 		}
 	}
+	cm := extraArgs(t, d["ClusterConfiguration"], "controllerManager")
+	if cm["use-service-account-credentials"] != "false" || cm["kubeconfig"] != superAdminConf {
+		t.Errorf("a single control plane's controller manager should run its controllers with %s: %v", superAdminConf, cm)
+	}
+	vols, _ := get(d["ClusterConfiguration"], "controllerManager", "extraVolumes").([]any)
+	if len(vols) != 1 || get(vols[0].(map[string]any), "hostPath") != superAdminConf || get(vols[0].(map[string]any), "mountPath") != superAdminConf {
+		t.Errorf("controller manager extraVolumes = %v, want %s mounted", vols, superAdminConf)
+	}
 	sans := get(d["ClusterConfiguration"], "apiServer", "certSANs").([]any)
 	for _, want := range []string{"localhost", "127.0.0.1", "lab-control-plane"} {
 		found := false
@@ -165,6 +173,16 @@ func TestLeaderElectionKeptForSeveralControlPlanes(t *testing.T) {
 		if got, set := extraArgs(t, cluster, comp)["leader-elect"]; set {
 			t.Errorf("%s leader-elect = %q with several control planes", comp, got)
 		}
+	}
+	// Joining control planes have no super-admin.conf: kubeadm's per-controller
+	// service accounts stay.
+	for _, flag := range []string{"use-service-account-credentials", "kubeconfig"} {
+		if got, set := extraArgs(t, cluster, "controllerManager")[flag]; set {
+			t.Errorf("controller manager %s = %q with several control planes", flag, got)
+		}
+	}
+	if vols := get(cluster, "controllerManager", "extraVolumes"); vols != nil {
+		t.Errorf("controller manager extraVolumes = %v with several control planes", vols)
 	}
 }
 
