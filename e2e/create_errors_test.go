@@ -66,16 +66,10 @@ func TestCreateRefusesTakenHostPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	r := kubelab(t, []string{"KUBECONFIG=" + kc},
-		"create", "cluster", "--name", name, "--image", nodeImage, "--api-server-port", portOf(busy))
-	if r.err == nil {
-		t.Fatal("create succeeded on a busy API server port")
-	}
-	assertOneLineError(t, r.stderr, "host port 127.0.0.1:"+portOf(busy)+"/tcp (--api-server-port / networking.api_server_port) is taken by another program")
+	assertCreateRefused(t, api, kc, name, "host port 127.0.0.1:"+portOf(busy)+"/tcp (--api-server-port / networking.api_server_port) is taken by another program",
+		"--name", name, "--image", nodeImage, "--api-server-port", portOf(busy))
 	path := writeLabConfig(t, "name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\n[[nodes.port_mappings]]\ncontainer_port = 80\nhost_port = "+portOf(busy)+"\n")
-	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
-	assertOneLineError(t, r.stderr, "(nodes[0].port_mappings[0].host_port) is taken by another program")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "(nodes[0].port_mappings[0].host_port) is taken by another program", "--config", path, "--image", nodeImage)
 }
 
 // TestCreateRefusesBusyRegistryPort: a [registry] host port another program holds is one
@@ -159,17 +153,11 @@ func TestCreateRejectsBadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte("name = \""+name+"\"\n[[nodes]]\nrole = \"control-plane\"\nports = 5\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
-	if r.err == nil {
-		t.Fatal("a config with an unknown key was accepted")
-	}
-	assertOneLineError(t, r.stderr, path+":4:1: unknown key \"nodes.ports\"")
+	assertCreateRefused(t, api, kc, name, path+":4:1: unknown key \"nodes.ports\"", "--config", path, "--image", nodeImage)
 	if err := os.WriteFile(path, []byte("name = \""+name+"\"\n[[nodes]]\nrole = \"master\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = kubelab(t, []string{"KUBECONFIG=" + kc}, "create", "cluster", "--config", path, "--image", nodeImage)
-	assertOneLineError(t, r.stderr, "nodes[0].role")
-	assertNothingLeft(t, api, kc, name)
+	assertCreateRefused(t, api, kc, name, "nodes[0].role", "--config", path, "--image", nodeImage)
 }
 
 // TestCreateFailsCleanlyOnFullDisk: the disk filling up during a create is one line
